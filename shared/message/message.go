@@ -1,0 +1,24 @@
+// Package message renders what cxloop sends to people: survey emails and
+// texts, reminders, owner tasks, escalations and close-the-loop notes.
+package message
+
+// Email is one rendered email, ready for any mailer.
+type Email struct {
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+	Text    string `json:"body_text"`
+	HTML    string `json:"body_html"`
+	// Headers are extra MIME headers, such as the RFC 8058 List-Unsubscribe pair.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Tags label the message for delivery events (survey id, kind).
+	Tags map[string]string `json:"tags,omitempty"`
+	// Links are the absolute URLs in the message, in order.
+	Links []string `json:"links"`
+}
+
+// SMS is one rendered text message.
+type SMS struct {
+	To   string            `json:"to"`
+	Body string            `json:"body_text"`
+	Tags map[string]string `json:"tags,omitempty"`
+}
