@@ -2,6 +2,8 @@
 // texts, reminders, owner tasks, escalations and close-the-loop notes.
 package message
 
+import "time"
+
 // Email is one rendered email, ready for any mailer.
 type Email struct {
 	To      string `json:"to"`
@@ -21,4 +23,18 @@ type SMS struct {
 	To   string            `json:"to"`
 	Body string            `json:"body_text"`
 	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// Record is the log of one message sent to a person, kept for their
+// timeline and to match replies and delivery events to what was sent.
+type Record struct {
+	ID         string    `json:"id"` // the provider's message id
+	Channel    string    `json:"channel"`
+	To         string    `json:"to"`
+	Purpose    string    `json:"purpose"` // survey, reminder, reply, task, escalation, note, recovery
+	Subject    string    `json:"subject,omitempty"`
+	CustomerID string    `json:"customer_id,omitempty"`
+	SurveyID   string    `json:"survey_id,omitempty"`
+	TaskID     string    `json:"task_id,omitempty"`
+	SentAt     time.Time `json:"sent_at"`
 }

@@ -32,8 +32,10 @@ type Index string
 // The table's indexes. Each carries its own partition and sort key per item.
 const (
 	Primary Index = ""
-	// Due orders everything that must happen at a time (survey sends,
-	// reminders, expiries, provisional answers becoming final).
+	// Due orders things by the time they are due: the DUE partition holds
+	// everything the sweeper must do (survey sends, reminders, expiries,
+	// provisional answers becoming final, loops to start); TASKS#<status>
+	// partitions hold follow-up tasks by due time.
 	Due Index = "gsi1"
 	// Customer groups everything about one person (timeline, erasure).
 	Customer Index = "gsi2"

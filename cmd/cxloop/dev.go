@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cxloop/cxloop/shared/config"
+	"github.com/cxloop/cxloop/shared/devserver"
+)
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
+	data := fs.String("data", ".cxloop", "directory for the local store, keys and waiting loops")
+	demo := fs.Bool("demo", false, "load demo people, accounts and interactions on start")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("dev takes no arguments, got %q", fs.Args()))
+	}
+	cfg, err := config.App(os.Getenv)
+	if err != nil {
+		return err
+	}
+	srv, err := devserver.Start(ctx, devserver.Options{
+		Addr: *addr, DataDir: *data, APIKey: os.Getenv("CXLOOP_API_KEY"), Config: cfg, Logger: jsonLogger(stderr),
+	})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if *demo {
+		if err := srv.LoadDemo(ctx); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "cxloop dev is serving %s\n", srv.URL)
+	fmt.Fprintf(stdout, "  outbox:    %s/dev/outbox\n", srv.URL)
+	fmt.Fprintf(stdout, "  dashboard: %s/dashboard\n", srv.URL)
+	if os.Getenv("CXLOOP_API_KEY") == "" {
+		fmt.Fprintf(stdout, "  API key:   %s   (kept in %s/api.key; set CXLOOP_API_KEY to choose one)\n", srv.APIKey, *data)
+	}
+	fmt.Fprintf(stdout, "  data:      %s (a restart with the same --data loses nothing)\nPress Ctrl+C to stop.\n", *data)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping")
+	return nil
+}

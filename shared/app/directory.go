@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/directory"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// PersonInput is the body of PUT /v1/people/{id}.
+type PersonInput struct {
+	Name      string `json:"name" validate:"required,max=200"`
+	Email     string `json:"email" validate:"required,email,max=254"`
+	Phone     string `json:"phone,omitempty" validate:"omitempty,e164"`
+	ManagerID string `json:"manager_id,omitempty" validate:"omitempty,id"`
+	Team      string `json:"team,omitempty" validate:"max=100"`
+}
+
+// PutPerson creates or replaces an owner or manager.
+func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directory.Person, bool, error) {
+	if !ValidID(id) {
+		return directory.Person{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
+	}
+	if err := a.validate.Struct(in); err != nil {
+		return directory.Person{}, false, err
+	}
+	if in.ManagerID == id {
+		return directory.Person{}, false, FieldError("manager_id", "a person cannot be their own manager")
+	}
+	created := false
+	p, err := a.store.People.Upsert(ctx, id, func(p *directory.Person, exists bool) error {
+		created = !exists
+		*p = directory.Person{ID: id, Name: in.Name, Email: in.Email, Phone: in.Phone, ManagerID: in.ManagerID, Team: in.Team, UpdatedAt: a.Now()}
+		return nil
+	})
+	if err != nil {
+		return directory.Person{}, false, fmt.Errorf("put person %s: %w", id, err)
+	}
+	return p, created, nil
+}
+
+// AccountInput is the body of PUT /v1/accounts/{id}.
+type AccountInput struct {
+	Name    string `json:"name" validate:"required,max=200"`
+	OwnerID string `json:"owner_id" validate:"required,id"`
+}
+
+// PutAccount creates or replaces an account. Its owner must be a known
+// person, or unhappy answers from the account would have nobody to go to.
+func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (directory.Account, bool, error) {
+	if !ValidID(id) {
+		return directory.Account{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
+	}
+	if err := a.validate.Struct(in); err != nil {
+		return directory.Account{}, false, err
+	}
+	if _, err := a.store.People.Get(ctx, in.OwnerID); err != nil {
+		return directory.Account{}, false, FieldError("owner_id", "must be a known person (PUT /v1/people/{id} first)")
+	}
+	created := false
+	acct, err := a.store.Accounts.Upsert(ctx, id, func(acct *directory.Account, exists bool) error {
+		created = !exists
+		*acct = directory.Account{ID: id, Name: in.Name, OwnerID: in.OwnerID, UpdatedAt: a.Now()}
+		return nil
+	})
+	if err != nil {
+		return directory.Account{}, false, fmt.Errorf("put account %s: %w", id, err)
+	}
+	return acct, created, nil
+}
+
+// ResponseFilter selects answers for GET /v1/responses.
+type ResponseFilter struct {
+	From, To    time.Time
+	UnhappyOnly bool
+}
+
+// Responses lists answers by time, newest last.
+func (a *App) Responses(ctx context.Context, f ResponseFilter) ([]survey.Response, error) {
+	if f.To.IsZero() {
+		f.To = a.Now().Add(time.Second)
+	}
+	if f.From.IsZero() {
+		f.From = f.To.AddDate(0, 0, -30)
+	}
+	if !f.From.Before(f.To) {
+		return nil, FieldError("from", "must be before to")
+	}
+	list, err := a.store.ResponsesBetween(ctx, f.From, f.To)
+	if err != nil {
+		return nil, err
+	}
+	out := list[:0]
+	for _, r := range list {
+		if (!f.UnhappyOnly || r.Unhappy) && r.Kind != survey.Recovery {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

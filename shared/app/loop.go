@@ -1,0 +1,417 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/customer"
+	"github.com/cxloop/cxloop/shared/directory"
+	"github.com/cxloop/cxloop/shared/loop"
+	"github.com/cxloop/cxloop/shared/message"
+	"github.com/cxloop/cxloop/shared/store"
+	"github.com/cxloop/cxloop/shared/survey"
+	"github.com/cxloop/cxloop/shared/token"
+)
+
+// The state machine's tasks. Each is idempotent: Step Functions retries
+// them and the local interpreter re-runs one interrupted by a restart.
+
+// LoopInput is what the state machine passes to every loop task.
+type LoopInput struct {
+	ResponseID string `json:"response_id,omitempty"`
+	TaskID     string `json:"task_id"`
+	// SLAHours comes from the state machine definition (a SAM substitution).
+	SLAHours string `json:"sla_hours,omitempty"`
+	Token    string `json:"token,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Cause    string `json:"cause,omitempty"`
+}
+
+// LoopState is what loop tasks return for the state machine's choices.
+type LoopState struct {
+	TaskID      string `json:"task_id"`
+	WaitSeconds int64  `json:"wait_seconds"`
+	Final       bool   `json:"final"`
+	Note        bool   `json:"note"`
+	Recovery    bool   `json:"recovery"`
+	// RecoveryWaitSeconds is how long to wait before the recovery check.
+	RecoveryWaitSeconds int64 `json:"recovery_wait_seconds"`
+}
+
+// TaskClosed is returned to the state machine by tasks that find the
+// follow-up already closed (an owner completed it while the workflow was
+// between waits). Its Go type name is the ASL error name.
+type TaskClosed struct{ TaskID string }
+
+func (e *TaskClosed) Error() string { return "task " + e.TaskID + " is already closed" }
+
+func (a *App) state(t loop.Task) LoopState {
+	wait, final := a.loopPolicy.Wait(t, a.Now())
+	return LoopState{
+		TaskID: t.ID, WaitSeconds: wait, Final: final,
+		Note: t.MessageToCustomer != "" && t.Status == loop.Done, Recovery: t.RecoveryCheck && t.Status == loop.Done,
+		RecoveryWaitSeconds: int64(a.loopPolicy.RecoveryAfter.Seconds()),
+	}
+}
+
+// AssignOwner creates the follow-up task for an unhappy response, owned by
+// a named person, due SLA after the answer.
+func (a *App) AssignOwner(ctx context.Context, in LoopInput) (LoopState, error) {
+	if t, err := a.store.Tasks.Get(ctx, in.TaskID); err == nil {
+		return a.state(t), nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return LoopState{}, err
+	}
+	r, err := a.store.Responses.Get(ctx, in.ResponseID)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
+	}
+	sla := a.loopPolicy.SLA
+	if in.SLAHours != "" {
+		h, err := strconv.ParseFloat(in.SLAHours, 64)
+		if err != nil || h <= 0 {
+			return LoopState{}, fmt.Errorf("assign %s: sla_hours %q is not a positive number", in.TaskID, in.SLAHours)
+		}
+		sla = time.Duration(h * float64(time.Hour))
+	}
+	owner, err := a.loopOwner(ctx, r)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
+	}
+	now := a.Now()
+	t := loop.Task{
+		ID: in.TaskID, ResponseID: r.ID, SurveyID: r.SurveyID, CustomerID: r.CustomerID, AccountID: r.AccountID,
+		Kind: r.Kind, Score: r.Score, CreatedAt: now, AnsweredAt: r.FirstAnsweredAt, DueAt: r.FirstAnsweredAt.Add(sla),
+		Status: loop.Open, Owners: []loop.Holding{{OwnerID: owner.ID, OwnerName: owner.Name, Team: owner.Team, From: now}},
+	}
+	if err := a.store.Tasks.Create(ctx, t); err != nil && !errors.Is(err, store.ErrConflict) {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
+	}
+	t, err = a.store.Tasks.Get(ctx, in.TaskID)
+	if err != nil {
+		return LoopState{}, err
+	}
+	a.log.InfoContext(ctx, "follow-up assigned", "task_id", t.ID, "response_id", r.ID, "owner_id", t.Owner().OwnerID, "due_at", t.DueAt)
+	return a.state(t), nil
+}
+
+// loopOwner is the owner resolved at ingest, or, if that person has since
+// left the directory, the chain resolved again: never nobody.
+func (a *App) loopOwner(ctx context.Context, r survey.Response) (directory.Person, error) {
+	if p, err := a.store.People.Get(ctx, r.OwnerID); err == nil {
+		return p, nil
+	}
+	return a.resolveOwner(ctx, Interaction{AccountID: r.AccountID})
+}
+
+// NotifyOwner runs when the state machine starts waiting for the owner:
+// it keeps the task token and, the first time an owner holds the task,
+// sends them the task email.
+func (a *App) NotifyOwner(ctx context.Context, in LoopInput) error {
+	var send bool
+	t, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
+		if t.Status != loop.Open {
+			return store.ErrNoChange
+		}
+		t.Token = in.Token
+		send = t.NotifiedOwner != t.Owner().OwnerID
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", in.TaskID, err)
+	}
+	if t.Status != loop.Open {
+		return &TaskClosed{TaskID: t.ID}
+	}
+	if !send {
+		return nil
+	}
+	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
+	if err != nil {
+		return fmt.Errorf("notify %s: owner: %w", t.ID, err)
+	}
+	n, err := a.notice(ctx, t)
+	if err != nil {
+		return err
+	}
+	m, err := message.TaskEmail(owner.Email, n)
+	if err != nil {
+		return err
+	}
+	if err := a.sendStaff(ctx, m, "task", t); err != nil {
+		return err
+	}
+	_, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		x.NotifiedOwner = owner.ID
+		return nil
+	})
+	return err
+}
+
+// Escalate runs when the owner's due time (or the next escalation's) has
+// passed: it reminds the owner, tells the next manager up, and raises the level.
+func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
+	now := a.Now()
+	raised := false
+	t, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
+		raised = false
+		if t.Status != loop.Open {
+			return store.ErrNoChange
+		}
+		// A retried Escalate must not raise the level twice for one timeout.
+		if n := len(t.Escalations); n > 0 && now.Sub(t.Escalations[n-1]) < a.loopPolicy.EscalateEvery/2 {
+			return store.ErrNoChange
+		}
+		t.Level++
+		t.Escalations = append(t.Escalations, now)
+		raised = true
+		return nil
+	})
+	if err != nil {
+		return LoopState{}, fmt.Errorf("escalate %s: %w", in.TaskID, err)
+	}
+	if t.Status != loop.Open {
+		return LoopState{}, &TaskClosed{TaskID: t.ID}
+	}
+	if !raised {
+		return a.state(t), nil
+	}
+	n, err := a.notice(ctx, t)
+	if err != nil {
+		return LoopState{}, err
+	}
+	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("escalate %s: owner: %w", t.ID, err)
+	}
+	if a.loopPolicy.RemindOwner(t) {
+		m, err := message.ReminderEmail(owner.Email, n)
+		if err == nil {
+			err = a.sendStaff(ctx, m, "reminder", t)
+		}
+		if err != nil {
+			a.log.WarnContext(ctx, "owner reminder not sent", "task_id", t.ID, "err", err)
+		}
+	}
+	manager, ok := a.managerAt(ctx, owner, t.Level)
+	if ok {
+		// The manager's link is their own view of the same task.
+		m, err := message.EscalationEmail(manager.Email, manager.Name, n)
+		if err == nil {
+			err = a.sendStaff(ctx, m, "escalation", t)
+		}
+		if err != nil {
+			return LoopState{}, fmt.Errorf("escalate %s: %w", t.ID, err)
+		}
+	} else {
+		a.log.WarnContext(ctx, "owner has no manager to escalate to", "task_id", t.ID, "owner_id", owner.ID)
+	}
+	a.log.InfoContext(ctx, "follow-up escalated", "task_id", t.ID, "level", t.Level, "manager_id", manager.ID)
+	return a.state(t), nil
+}
+
+// managerAt walks level steps up the management chain, stopping at the top.
+func (a *App) managerAt(ctx context.Context, p directory.Person, level int) (directory.Person, bool) {
+	found := false
+	cur := p
+	for i := 0; i < level && cur.ManagerID != ""; i++ {
+		m, err := a.store.People.Get(ctx, cur.ManagerID)
+		if err != nil || m.ID == p.ID {
+			break
+		}
+		cur, found = m, true
+	}
+	return cur, found
+}
+
+// Reassigned returns the waiting time for the task's new owner.
+func (a *App) Reassigned(ctx context.Context, in LoopInput) (LoopState, error) {
+	t, err := a.store.Tasks.Get(ctx, in.TaskID)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("reassigned %s: %w", in.TaskID, err)
+	}
+	return a.state(t), nil
+}
+
+// RecordOutcome runs when the owner completed the task: the person no
+// longer has an open follow-up, so they may be asked again in future.
+func (a *App) RecordOutcome(ctx context.Context, in LoopInput) (LoopState, error) {
+	t, err := a.store.Tasks.Get(ctx, in.TaskID)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("record outcome %s: %w", in.TaskID, err)
+	}
+	if t.Status != loop.Done {
+		return LoopState{}, fmt.Errorf("record outcome %s: task is %s, not done", t.ID, t.Status)
+	}
+	if _, err := a.store.Customers.Update(ctx, t.CustomerID, func(c *customer.Customer) error {
+		c.CloseTask(t.ID)
+		return nil
+	}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return LoopState{}, fmt.Errorf("record outcome %s: %w", t.ID, err)
+	}
+	a.log.InfoContext(ctx, "follow-up closed", "task_id", t.ID, "outcome", string(t.Outcome), "within_sla", t.WithinSLA())
+	return a.state(t), nil
+}
+
+// NotifyCustomer sends the owner's personal note to the person, signed
+// with the owner's name, once.
+func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
+	t, err := a.store.Tasks.Get(ctx, in.TaskID)
+	if err != nil {
+		return fmt.Errorf("notify customer %s: %w", in.TaskID, err)
+	}
+	if t.MessageToCustomer == "" || !t.NoteSentAt.IsZero() {
+		return nil
+	}
+	sv, err := a.store.Surveys.Get(ctx, t.SurveyID)
+	if err != nil {
+		return fmt.Errorf("notify customer %s: %w", t.ID, err)
+	}
+	c, err := a.store.Customers.Get(ctx, t.CustomerID)
+	if err != nil {
+		return fmt.Errorf("notify customer %s: %w", t.ID, err)
+	}
+	owner := t.Owner()
+	var id, to string
+	// Claim first: a crash can lose the note, which the dashboard shows,
+	// but the person never gets it twice.
+	if _, err := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		if !x.NoteSentAt.IsZero() {
+			return &TaskClosed{TaskID: x.ID}
+		}
+		x.NoteSentAt = a.Now()
+		return nil
+	}); err != nil {
+		var closed *TaskClosed
+		if errors.As(err, &closed) {
+			return nil
+		}
+		return err
+	}
+	if email := c.Email; email != "" && (sv.Channel == survey.Email || c.Phone == "") {
+		m, err := message.CustomerNote(email, c.Name, owner.OwnerName, a.cfg.Org, t.MessageToCustomer)
+		if err != nil {
+			return err
+		}
+		to = email
+		id, err = a.mail.SendEmail(ctx, m)
+		if err != nil {
+			return fmt.Errorf("notify customer %s: %w", t.ID, err)
+		}
+	} else if c.Phone != "" {
+		to = c.Phone
+		id, err = a.sms.SendSMS(ctx, message.CustomerNoteSMS(c.Phone, owner.OwnerName, a.cfg.Org, t.MessageToCustomer))
+		if err != nil {
+			return fmt.Errorf("notify customer %s: %w", t.ID, err)
+		}
+	} else {
+		return nil
+	}
+	a.logMessage(ctx, message.Record{ID: id, Channel: string(sv.Channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
+	a.log.InfoContext(ctx, "close-the-loop note sent", "task_id", t.ID, "message_id", id)
+	return nil
+}
+
+// AskRecovery schedules the one-question recovery check: "Did {owner} put
+// things right?". It is exempt from the throttle (it is about this loop,
+// not a new survey) but not from opt-outs.
+func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
+	t, err := a.store.Tasks.Get(ctx, in.TaskID)
+	if err != nil {
+		return fmt.Errorf("ask recovery %s: %w", in.TaskID, err)
+	}
+	orig, err := a.store.Surveys.Get(ctx, t.SurveyID)
+	if err != nil {
+		return fmt.Errorf("ask recovery %s: %w", in.TaskID, err)
+	}
+	c, err := a.store.Customers.Get(ctx, t.CustomerID)
+	if err != nil {
+		return fmt.Errorf("ask recovery %s: %w", in.TaskID, err)
+	}
+	now := a.Now()
+	id := RecoverySurveyID(t.ID)
+	to := c.Address(orig.Channel)
+	suppressed, err := a.store.Suppressed(ctx, to)
+	if err != nil {
+		return err
+	}
+	tz, _ := time.LoadLocation(c.Timezone)
+	d := a.policy.Decide(now, id, orig.Channel, tz, survey.Standing{
+		OptedOut: c.OptOut.Has(orig.Channel), Suppressed: suppressed || to == "", ExemptThrottle: true,
+	})
+	if !d.Send {
+		a.log.InfoContext(ctx, "recovery check skipped", "task_id", t.ID, "reason", string(d.Reason))
+		return nil
+	}
+	sv := survey.Survey{
+		ID: id, InteractionID: orig.InteractionID, CustomerID: c.ID, AccountID: t.AccountID, OwnerID: t.Owner().OwnerID,
+		Kind: survey.Recovery, Channel: orig.Channel, To: to, Name: c.Name, Locale: c.Locale, Timezone: c.Timezone,
+		Status: survey.Scheduled, CreatedAt: now, SendAt: d.SendAt, TaskID: t.ID, OwnerName: t.Owner().OwnerName,
+	}
+	if err := a.store.Surveys.Create(ctx, sv); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("ask recovery %s: %w", t.ID, err)
+	}
+	if _, err := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		x.RecoverySurveyID = id
+		return nil
+	}); err != nil {
+		return err
+	}
+	if !d.SendAt.After(now) {
+		return a.Send(ctx, id)
+	}
+	return nil
+}
+
+// RecordFailure marks a loop whose workflow failed, so it shows on the
+// dashboard for a person to pick up.
+func (a *App) RecordFailure(ctx context.Context, in LoopInput) error {
+	_, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
+		if t.Status == loop.Done {
+			return store.ErrNoChange
+		}
+		t.Status, t.Failure = loop.Failed, in.Error+": "+in.Cause
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		a.log.ErrorContext(ctx, "closed loop failed before its task existed", "task_id", in.TaskID, "error", in.Error, "cause", in.Cause)
+		return nil
+	}
+	a.log.ErrorContext(ctx, "closed loop failed", "task_id", in.TaskID, "error", in.Error, "cause", in.Cause)
+	return err
+}
+
+// notice describes a task for staff emails.
+func (a *App) notice(ctx context.Context, t loop.Task) (message.TaskNotice, error) {
+	r, err := a.store.Responses.Get(ctx, t.ResponseID)
+	if err != nil {
+		return message.TaskNotice{}, fmt.Errorf("task %s: %w", t.ID, err)
+	}
+	c, _ := a.store.Customers.Get(ctx, t.CustomerID)
+	acct, _ := a.store.Accounts.Get(ctx, t.AccountID)
+	sv, _ := a.store.Surveys.Get(ctx, t.SurveyID)
+	name := c.Name
+	if name == "" {
+		name = "A customer"
+	}
+	return message.TaskNotice{
+		OwnerName: t.Owner().OwnerName, CustomerName: name, AccountName: acct.Name,
+		Question: message.Invite{Kind: t.Kind, Org: a.cfg.Org, Locale: "en", OwnerName: sv.OwnerName}.Question(),
+		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment,
+		DueAt: t.DueAt, Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
+		URL: a.link(token.Task, t.ID, a.cfg.TaskLinkTTL),
+	}, nil
+}
+
+func (a *App) sendStaff(ctx context.Context, m message.Email, purpose string, t loop.Task) error {
+	m.Tags = map[string]string{"task_id": t.ID, "purpose": purpose}
+	id, err := a.mail.SendEmail(ctx, m)
+	if err != nil {
+		return fmt.Errorf("send %s email for %s: %w", purpose, t.ID, err)
+	}
+	a.logMessage(ctx, message.Record{ID: id, Channel: "email", To: m.To, Purpose: purpose, Subject: m.Subject, CustomerID: t.CustomerID, TaskID: t.ID})
+	return nil
+}

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cxloop/cxloop/shared/store"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// SweepBatch bounds the work of one sweep; the next sweep takes the rest.
+const SweepBatch = 500
+
+// SweepResult counts what a sweep did.
+type SweepResult struct {
+	Due    int `json:"due"`
+	Failed int `json:"failed"`
+}
+
+// Sweep does everything that is due by now and that no event triggers:
+// delayed and lost sends, reminders, expiries, lone clicks settling, and
+// closed loops whose start failed. It runs on a schedule in AWS and on a
+// ticker (and after every clock change) in dev. Each item is independent:
+// one failure is logged and retried next time, never blocking the rest.
+func (a *App) Sweep(ctx context.Context) (SweepResult, error) {
+	due, err := a.store.DueBy(ctx, a.Now(), SweepBatch)
+	if err != nil {
+		return SweepResult{}, fmt.Errorf("sweep: %w", err)
+	}
+	res := SweepResult{Due: len(due)}
+	for _, d := range due {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		var err error
+		switch d.Kind {
+		case "survey":
+			err = a.Advance(ctx, d.ID)
+		case "response":
+			err = a.StartLoop(ctx, d.ID)
+		default:
+			err = a.advanceOther(ctx, d)
+		}
+		if err != nil {
+			res.Failed++
+			a.log.WarnContext(ctx, "sweep item failed; will retry", "kind", d.Kind, "id", d.ID, "err", err)
+		}
+	}
+	return res, nil
+}
+
+// Advance does what is due for one survey at now.
+func (a *App) Advance(ctx context.Context, surveyID string) error {
+	sv, err := a.store.Surveys.Get(ctx, surveyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := a.Now()
+	switch sv.Status {
+	case survey.Scheduled, survey.Sending:
+		return a.Send(ctx, sv.ID)
+	case survey.Sent:
+	default:
+		return nil
+	}
+	if !now.Before(sv.ExpiresAt) {
+		_, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+			if x.Status != survey.Sent {
+				return store.ErrNoChange
+			}
+			x.Status = survey.Expired
+			return nil
+		})
+		if err == nil {
+			a.log.InfoContext(ctx, "survey expired unanswered", "survey_id", sv.ID)
+		}
+		return err
+	}
+	if score, _, ok := sv.Clicks.Settled(now); ok {
+		if _, err := a.answer(ctx, sv, score, "", survey.FromClick); err != nil {
+			return fmt.Errorf("settle click on %s: %w", sv.ID, err)
+		}
+		return nil
+	}
+	if sv.RemindedAt.IsZero() && !sv.RemindAt.IsZero() && !now.Before(sv.RemindAt) {
+		return a.remind(ctx, sv)
+	}
+	return nil
+}
+
+// remind sends the one reminder. It is marked sent before sending, so a
+// crash can cost the reminder but never send two.
+func (a *App) remind(ctx context.Context, sv survey.Survey) error {
+	now := a.Now()
+	claimed := false
+	sv, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+		claimed = false
+		if x.Status != survey.Sent || !x.RemindedAt.IsZero() {
+			return store.ErrNoChange
+		}
+		x.RemindedAt, claimed = now, true
+		return nil
+	})
+	if err != nil || !claimed {
+		return err
+	}
+	if _, blocked, err := a.blocked(ctx, sv); err != nil || blocked {
+		return err
+	}
+	// An answer whose survey update was lost to a crash still counts.
+	if _, err := a.store.Responses.Get(ctx, ResponseID(sv.ID)); err == nil {
+		return nil
+	}
+	id, err := a.deliverSurvey(ctx, sv, true)
+	if err != nil {
+		a.log.WarnContext(ctx, "reminder not sent", "survey_id", sv.ID, "err", err)
+		return nil
+	}
+	_, err = a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+		x.MessageIDs = append(x.MessageIDs, id)
+		return nil
+	})
+	a.log.InfoContext(ctx, "reminder sent", "survey_id", sv.ID, "message_id", id)
+	return err
+}
+
+// advanceOther handles due records of the closed loop.
+func (a *App) advanceOther(ctx context.Context, d store.DueItem) error {
+	return fmt.Errorf("sweep: unknown due kind %q for %s", d.Kind, d.ID)
+}

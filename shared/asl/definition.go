@@ -1,0 +1,143 @@
+package asl
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Definition is a parsed and validated state machine.
+type Definition struct {
+	Comment string
+	// TimeoutSeconds is the execution-level timeout; 0 means none.
+	TimeoutSeconds int64
+
+	root *machine
+	raw  json.RawMessage
+	// states indexes every state of the definition, including those in
+	// Parallel branches and Map iterators (names are unique machine-wide).
+	states map[string]*State
+}
+
+// Raw returns the definition JSON as it was parsed.
+func (d *Definition) Raw() json.RawMessage { return d.raw }
+
+// StartAt names the first state.
+func (d *Definition) StartAt() string { return d.root.startAt }
+
+// machine is one States block: the top level, a Parallel branch or a Map
+// iterator.
+type machine struct {
+	startAt string
+	states  map[string]*State
+}
+
+// Supported state types.
+const (
+	TypePass     = "Pass"
+	TypeTask     = "Task"
+	TypeChoice   = "Choice"
+	TypeWait     = "Wait"
+	TypeSucceed  = "Succeed"
+	TypeFail     = "Fail"
+	TypeParallel = "Parallel"
+	TypeMap      = "Map"
+)
+
+type resourceKind uint8
+
+const (
+	resLambdaARN resourceKind = iota + 1
+	resLambdaInvoke
+	resLambdaInvokeWait
+)
+
+// Resource ARNs of the optimized Lambda integration.
+const (
+	ResourceLambdaInvoke        = "arn:aws:states:::lambda:invoke"
+	ResourceLambdaInvokeWaitTok = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+)
+
+// pathField is an InputPath/OutputPath/ResultPath: the zero value is the
+// default "$"; null is ASL's explicit null (empty object for Input/OutputPath,
+// discard the result for ResultPath).
+type pathField struct {
+	p    *jsonPath
+	null bool
+}
+
+// valueExpr is a field that is either a path or an intrinsic (ErrorPath,
+// CausePath).
+type valueExpr struct {
+	node tnode
+}
+
+// State is one parsed state.
+type State struct {
+	Name string
+	Type string
+
+	next string
+	end  bool
+
+	inputPath      pathField
+	outputPath     pathField
+	resultPath     pathField
+	parameters     *template
+	resultSelector *template
+
+	// Pass
+	result    any
+	hasResult bool
+
+	// Task
+	resource             string
+	resourceKind         resourceKind
+	timeoutSeconds       int64
+	timeoutSecondsPath   *jsonPath
+	heartbeatSeconds     int64
+	heartbeatSecondsPath *jsonPath
+	retry                []*retrier
+	catch                []*catcher
+
+	// Choice
+	choices     []*choiceRule
+	defaultNext string
+
+	// Wait
+	seconds       int64
+	hasSeconds    bool
+	timestamp     time.Time
+	hasTimestamp  bool
+	secondsPath   *jsonPath
+	timestampPath *jsonPath
+
+	// Fail
+	errorName string
+	cause     string
+	errorPath *valueExpr
+	causePath *valueExpr
+
+	// Parallel
+	branches []*machine
+
+	// Map
+	itemsPath      *jsonPath
+	itemSelector   *template
+	iterator       *machine
+	maxConcurrency int64
+}
+
+type retrier struct {
+	errorEquals     []string
+	intervalSeconds float64
+	maxAttempts     int
+	backoffRate     float64
+	maxDelaySeconds float64
+	jitterStrategy  string
+}
+
+type catcher struct {
+	errorEquals []string
+	next        string
+	resultPath  pathField
+}

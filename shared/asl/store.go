@@ -1,0 +1,184 @@
+package asl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ExecutionStore persists executions. The Engine writes an execution's
+// whole state, as one JSON document keyed by its ARN, before every side
+// effect and whenever it blocks; a new Engine over the same store resumes
+// from it. Implementations must make Put atomic: after a crash Get returns
+// either the previous or the new document, never a torn one.
+type ExecutionStore interface {
+	Put(ctx context.Context, key string, doc []byte) error
+	// Get returns the document or an error wrapping ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Keys lists every stored key.
+	Keys(ctx context.Context) ([]string, error)
+}
+
+// MemoryStore keeps executions in memory; for tests and throwaway runs.
+type MemoryStore struct {
+	mu   sync.Mutex
+	docs map[string][]byte
+}
+
+var _ ExecutionStore = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty in-memory store.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string][]byte{}} }
+
+// Put stores a copy of doc.
+func (s *MemoryStore) Put(_ context.Context, key string, doc []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.docs[key] = append([]byte(nil), doc...)
+	return nil
+}
+
+// Get returns a copy of the stored document.
+func (s *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.docs[key]
+	if !ok {
+		return nil, fmt.Errorf("execution %s: %w", key, ErrNotFound)
+	}
+	return append([]byte(nil), d...), nil
+}
+
+// Keys lists the stored keys in order.
+func (s *MemoryStore) Keys(context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := make([]string, 0, len(s.docs))
+	for k := range s.docs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// DirStore keeps one JSON file per execution in a directory. Writes go to a
+// temporary file that is fsynced and renamed over the old one, and the
+// directory is fsynced, so a kill -9 at any point leaves either the old or
+// the new document.
+type DirStore struct {
+	dir string
+}
+
+var _ ExecutionStore = (*DirStore)(nil)
+
+// NewDirStore returns a store in dir, creating it if needed.
+func NewDirStore(dir string) (*DirStore, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create execution store %s: %w", dir, err)
+	}
+	return &DirStore{dir: dir}, nil
+}
+
+const dirStoreExt = ".json"
+
+// fileName escapes a key (an ARN full of colons) into a portable file name.
+func fileName(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String() + dirStoreExt
+}
+
+func keyFromFileName(name string) (string, bool) {
+	if !strings.HasSuffix(name, dirStoreExt) {
+		return "", false
+	}
+	name = strings.TrimSuffix(name, dirStoreExt)
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '%' && i+2 < len(name) {
+			var c byte
+			if _, err := fmt.Sscanf(name[i+1:i+3], "%02X", &c); err != nil {
+				return "", false
+			}
+			b.WriteByte(c)
+			i += 2
+			continue
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String(), true
+}
+
+// Put atomically replaces the document for key.
+func (s *DirStore) Put(_ context.Context, key string, doc []byte) error {
+	final := filepath.Join(s.dir, fileName(key))
+	tmp, err := os.CreateTemp(s.dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("store execution %s: %w", key, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := tmp.Write(doc); err != nil {
+		tmp.Close()
+		return fmt.Errorf("store execution %s: write: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("store execution %s: fsync: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("store execution %s: close: %w", key, err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return fmt.Errorf("store execution %s: rename: %w", key, err)
+	}
+	if d, err := os.Open(s.dir); err == nil {
+		// Persist the rename itself; best effort where directories can't sync.
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Get reads the document for key.
+func (s *DirStore) Get(_ context.Context, key string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, fileName(key)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("execution %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read execution %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// Keys lists the keys of every stored execution.
+func (s *DirStore) Keys(context.Context) ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list executions in %s: %w", s.dir, err)
+	}
+	var keys []string
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if k, ok := keyFromFileName(e.Name()); ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}

@@ -1,0 +1,211 @@
+package devserver
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/httpapi"
+	"github.com/cxloop/cxloop/shared/outbox"
+	"github.com/cxloop/cxloop/shared/store"
+)
+
+// routes adds the local-only routes. They serve loopback in dev and are
+// never part of the Lambda's handler.
+func (s *Server) routes(srv *httpapi.Server) {
+	srv.Handle("GET /{$}", http.HandlerFunc(s.home))
+	srv.Handle("GET /dev/outbox", http.HandlerFunc(s.outboxList))
+	srv.Handle("GET /dev/outbox/{id}", http.HandlerFunc(s.outboxMessage))
+	srv.Handle("POST /dev/sms", http.HandlerFunc(s.inboundSMS))
+	srv.Handle("GET /dev/clock", http.HandlerFunc(s.clockNow))
+	srv.Handle("POST /dev/clock", http.HandlerFunc(s.clockAdvance))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, code int, codeName, msg string, fields map[string]string) {
+	writeJSON(w, code, map[string]any{"error": map[string]any{"code": codeName, "message": msg, "fields": fields}})
+}
+
+// decode reads a small JSON body strictly.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, httpapi.MaxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "the body is too large", nil)
+			return false
+		}
+		writeErr(w, http.StatusBadRequest, "invalid", "the body is not the expected JSON: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+var pageCSP = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+func htmlHeaders(w http.ResponseWriter, csp string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", csp)
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Outbox – cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
+<body><a class="skip" href="#main">Skip to content</a>
+<header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/">Home</a><a href="/dev/outbox" aria-current="page">Outbox</a><a href="/dashboard">Dashboard</a></nav></header>
+<main id="main" class="wide">
+<h1>Outbox</h1>
+<p>Every email and text cxloop sent, newest first. Virtual time: <time>{{.Now}}</time>.</p>
+{{if not .Messages}}<p>Nothing sent yet.</p>{{else}}
+<div class="table-wrap"><table>
+<caption class="sr">Sent messages</caption>
+<thead><tr><th scope="col">Sent</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Message</th></tr></thead>
+<tbody>{{range .Messages}}<tr>
+<td><time datetime="{{.SentAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.SentAt.Format "2 Jan 15:04:05"}}</time></td>
+<td>{{.Channel}}</td><td>{{.To}}</td>
+<td>{{if eq .Channel "email"}}<a href="/dev/outbox/{{.ID}}">{{.Subject}}</a>{{else}}<a href="/dev/outbox/{{.ID}}">{{.BodyText}}</a>{{end}}</td>
+</tr>{{end}}</tbody></table></div>{{end}}
+</main></body></html>
+`))
+
+func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
+	list, err := s.Outbox.List(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "outbox list", "err", err)
+		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		return
+	}
+	if !wantsHTML(r) {
+		writeJSON(w, http.StatusOK, list)
+		return
+	}
+	rev := make([]outbox.Message, len(list))
+	for i, m := range list {
+		rev[len(list)-1-i] = m
+	}
+	htmlHeaders(w, pageCSP)
+	_ = outboxTmpl.Execute(w, map[string]any{"Messages": rev, "Now": s.Clock.Now().Format(time.RFC1123)})
+}
+
+var smsTmpl = template.Must(template.New("sms").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Text to {{.M.To}} – cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
+<body><header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/dev/outbox">Outbox</a></nav></header>
+<main id="main"><h1>Text to {{.M.To}}</h1><pre>{{.M.BodyText}}</pre>
+<p>Reply as the customer with <code>POST /dev/sms</code>, e.g.:</p>
+<pre>curl -s -X POST {{.URL}}/dev/sms -H 'Content-Type: application/json' -d '{"from":"{{.M.To}}","body":"9 great"}'</pre>
+</main></body></html>
+`))
+
+// outboxMessage shows one message as its recipient would see it. An
+// email's own HTML is shown as is: its inline styles are allowed, scripts
+// and remote content are not.
+func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) {
+	m, err := s.Outbox.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if m.Channel == "email" && m.BodyHTML != "" {
+		htmlHeaders(w, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+		_, _ = w.Write([]byte(m.BodyHTML))
+		return
+	}
+	htmlHeaders(w, pageCSP)
+	_ = smsTmpl.Execute(w, map[string]any{"M": m, "URL": s.URL})
+}
+
+func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) {
+	var in app.InboundSMS
+	if !decode(w, r, &in) {
+		return
+	}
+	out, err := s.App.ReceiveSMS(r.Context(), in)
+	var e *app.Error
+	if errors.As(err, &e) && e.Code == app.Invalid {
+		writeErr(w, http.StatusBadRequest, string(e.Code), e.Message, e.Fields)
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "inbound sms", "err", err)
+		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type clockView struct {
+	Now    time.Time `json:"now"`
+	Offset string    `json:"offset"`
+}
+
+func (s *Server) clockNow(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
+}
+
+// maxAdvance bounds one move of the clock: a year is more than any loop needs.
+const maxAdvance = 366 * 24 * time.Hour
+
+func (s *Server) clockAdvance(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Advance string `json:"advance"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	d, err := time.ParseDuration(in.Advance)
+	if err != nil || d <= 0 || d > maxAdvance {
+		writeErr(w, http.StatusBadRequest, "invalid", "the request has invalid fields",
+			map[string]string{"advance": "must be a positive Go duration up to 8784h, like 49h or 10m"})
+		return
+	}
+	if _, err := s.Advance(r.Context(), d); err != nil {
+		s.log.ErrorContext(r.Context(), "advance clock", "err", err)
+		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
+}
+
+var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
+<body><a class="skip" href="#main">Skip to content</a>
+<header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/dev/outbox">Outbox</a><a href="/dashboard">Dashboard</a></nav></header>
+<main id="main">
+<h1>cxloop is running</h1>
+<p>This is the local, single-process cxloop: the same handlers and state machine as in AWS, with an outbox instead of email and SMS, and a clock you can move forward.</p>
+<ul>
+<li><a href="/dev/outbox">Outbox</a>: open a survey email and click a score.</li>
+<li><a href="/dashboard">Dashboard</a>: closed-loop completion for leaders (sign in with the API key).</li>
+</ul>
+<p>Virtual time: <time>{{.Now}}</time>. Move it forward with <code>POST /dev/clock {"advance":"49h"}</code>.</p>
+</main></body></html>
+`))
+
+func (s *Server) home(w http.ResponseWriter, _ *http.Request) {
+	htmlHeaders(w, pageCSP)
+	_ = homeTmpl.Execute(w, map[string]any{"Now": s.Clock.Now().Format(time.RFC1123)})
+}

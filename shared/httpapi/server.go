@@ -1,0 +1,143 @@
+// Package httpapi is cxloop's HTTP edge: it decodes and validates requests,
+// calls the application core and encodes results, for the JSON API, the
+// customer and owner pages and the leaders' dashboard. The same handler
+// serves `cxloop dev` and the API Lambda function.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/app"
+)
+
+// Config configures the edge.
+type Config struct {
+	// APIKey authorises /v1/*. It is compared in constant time.
+	APIKey string
+	Logger *slog.Logger
+}
+
+// Server routes requests to the core.
+type Server struct {
+	app *app.App
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the edge for a.
+func New(a *app.App, cfg Config) *Server {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{app: a, cfg: cfg, log: log, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// Handle adds a route, for local-only additions such as /dev/*.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+func (s *Server) routes() {
+	api := func(h http.HandlerFunc) http.Handler { return s.requireKey(h) }
+	s.mux.Handle("PUT /v1/people/{id}", api(s.putPerson))
+	s.mux.Handle("PUT /v1/accounts/{id}", api(s.putAccount))
+	s.mux.Handle("POST /v1/interactions", api(s.postInteraction))
+	s.mux.Handle("GET /v1/responses", api(s.listResponses))
+	s.mux.Handle("/v1/", api(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
+	}))
+	s.mux.HandleFunc("GET /s/{token}", s.surveyPage)
+	s.mux.HandleFunc("POST /s/{token}", s.surveySubmit)
+	s.mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
+	s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
+	s.mux.HandleFunc("GET /assets/cxloop.css", serveCSS)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+type ctxKey int
+
+const loggerKey ctxKey = 0
+
+// logger returns the request's logger, carrying its request id.
+func logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// ServeHTTP adds a request id and access log, and turns a panic into a
+// 500 without detail.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := r.Header.Get("X-Request-Id")
+	if rid == "" || len(rid) > 64 {
+		rid = newRequestID()
+	}
+	log := s.log.With("request_id", rid)
+	r = r.WithContext(context.WithValue(r.Context(), loggerKey, log))
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec.Header().Set("X-Request-Id", rid)
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(r.Context(), "panic in handler", "panic", p, "stack", string(debug.Stack()))
+			writeError(rec, r, app.Errorf(app.Internal, "internal error"))
+		}
+		log.InfoContext(r.Context(), "http request", "method", r.Method, "route", routeOf(r.URL.Path),
+			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+// routeOf hides link tokens from logs: /s/<token> becomes /s/{token}.
+func routeOf(path string) string {
+	for _, p := range []string{"/s/", "/u/", "/t/"} {
+		if strings.HasPrefix(path, p) {
+			return p + "{token}"
+		}
+	}
+	return path
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// requireKey lets through requests bearing the API key.
+func (s *Server) requireKey(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || s.cfg.APIKey == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cxloop"`)
+			writeError(w, r, app.Errorf(app.Unauthorized, "a valid API key is required: Authorization: Bearer <CXLOOP_API_KEY>"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,165 @@
+// Package loop holds the rules of the closed loop: a named owner for every
+// unhappy answer, a due time, escalation when it passes, and a recorded
+// outcome. It knows nothing of Step Functions; the state machine calls the
+// application core, which applies these rules.
+package loop
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// Status is where a follow-up task is.
+type Status string
+
+// Task statuses. Overdue is not stored: it is an open task past its due time.
+const (
+	Open    Status = "open"
+	Done    Status = "done"
+	Failed  Status = "failed" // the workflow failed; shown on the dashboard
+	Overdue Status = "overdue"
+)
+
+// Outcome is how the owner closed the loop.
+type Outcome string
+
+// Outcomes.
+const (
+	Resolved    Outcome = "resolved"
+	Contacted   Outcome = "contacted"
+	Unreachable Outcome = "unreachable"
+)
+
+// Valid reports whether o is a known outcome.
+func (o Outcome) Valid() bool { return o == Resolved || o == Contacted || o == Unreachable }
+
+// DefaultRootCauses are the causes owners pick from, unless configured.
+func DefaultRootCauses() []string {
+	return []string{"product_defect", "slow_response", "billing", "delivery", "staff_behaviour", "expectation_gap", "other"}
+}
+
+// Holding is one period in which a person held a task.
+type Holding struct {
+	OwnerID   string    `json:"owner_id"`
+	OwnerName string    `json:"owner_name"`
+	Team      string    `json:"team,omitempty"`
+	From      time.Time `json:"from"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// Task is the follow-up of one unhappy answer by one named person.
+type Task struct {
+	ID         string      `json:"id"`
+	ResponseID string      `json:"response_id"`
+	SurveyID   string      `json:"survey_id"`
+	CustomerID string      `json:"customer_id"`
+	AccountID  string      `json:"account_id"`
+	Kind       survey.Kind `json:"survey"`
+	Score      int         `json:"score"`
+	// Owners is every holder in order; the last is the current owner.
+	Owners    []Holding `json:"owners"`
+	CreatedAt time.Time `json:"created_at"`
+	// AnsweredAt is the unhappy answer's time: the SLA runs from it.
+	AnsweredAt time.Time `json:"answered_at"`
+	DueAt      time.Time `json:"due_at"`
+	Status     Status    `json:"status"`
+	// Level is how many times the task was escalated.
+	Level       int         `json:"level"`
+	Escalations []time.Time `json:"escalations,omitempty"`
+	// NotifiedOwner is who last got the task email, so a retried notify
+	// does not send it twice and a reassignment does send it.
+	NotifiedOwner  string    `json:"notified_owner,omitempty"`
+	AcknowledgedAt time.Time `json:"acknowledged_at,omitzero"`
+	ClosedAt       time.Time `json:"closed_at,omitzero"`
+	ClosedBy       string    `json:"closed_by,omitempty"`
+	Outcome        Outcome   `json:"outcome,omitempty"`
+	RootCause      string    `json:"root_cause,omitempty"`
+	Notes          string    `json:"notes,omitempty"`
+	// MessageToCustomer is the owner's personal note, sent signed with their name.
+	MessageToCustomer string    `json:"message_to_customer,omitempty"`
+	NoteSentAt        time.Time `json:"note_sent_at,omitzero"`
+	RecoveryCheck     bool      `json:"recovery_check,omitempty"`
+	RecoverySurveyID  string    `json:"recovery_survey_id,omitempty"`
+	// Token is the workflow's current task token: a secret, never shown.
+	Token   string `json:"token,omitempty"`
+	Failure string `json:"failure,omitempty"`
+}
+
+// Owner is the current holder.
+func (t Task) Owner() Holding {
+	if len(t.Owners) == 0 {
+		return Holding{}
+	}
+	return t.Owners[len(t.Owners)-1]
+}
+
+// StatusAt is the task's status as people see it: open tasks past due are overdue.
+func (t Task) StatusAt(now time.Time) Status {
+	if t.Status == Open && !now.Before(t.DueAt) {
+		return Overdue
+	}
+	return t.Status
+}
+
+// WithinSLA reports whether the task was closed by its due time.
+func (t Task) WithinSLA() bool {
+	return t.Status == Done && !t.ClosedAt.After(t.DueAt)
+}
+
+// Policy holds the loop's timings.
+type Policy struct {
+	SLA            time.Duration // due time after the unhappy answer
+	EscalateEvery  time.Duration // after the due time, between escalation levels
+	MaxEscalations int           // levels; after the last the task stays open and overdue
+	RecoveryAfter  time.Duration // delay before asking "did {owner} put things right?"
+	RootCauses     []string
+}
+
+// DefaultPolicy returns the brief's defaults.
+func DefaultPolicy() Policy {
+	return Policy{SLA: 48 * time.Hour, EscalateEvery: 24 * time.Hour, MaxEscalations: 2, RecoveryAfter: 3 * 24 * time.Hour, RootCauses: DefaultRootCauses()}
+}
+
+// Validate reports a policy that cannot work.
+func (p Policy) Validate() error {
+	switch {
+	case p.SLA <= 0:
+		return fmt.Errorf("the follow-up SLA must be positive")
+	case p.EscalateEvery <= 0:
+		return fmt.Errorf("the escalation interval must be positive")
+	case p.MaxEscalations < 1:
+		return fmt.Errorf("at least one escalation level is needed")
+	case p.RecoveryAfter < 0:
+		return fmt.Errorf("the recovery check delay must not be negative")
+	case len(p.RootCauses) == 0:
+		return fmt.Errorf("at least one root cause is needed")
+	}
+	return nil
+}
+
+// ValidRootCause reports whether c is one of the configured causes.
+func (p Policy) ValidRootCause(c string) bool { return slices.Contains(p.RootCauses, c) }
+
+// Wait is how long the workflow waits for the owner before the next
+// escalation, and whether no escalation is left (wait without end).
+func (p Policy) Wait(t Task, now time.Time) (seconds int64, final bool) {
+	if t.Level >= p.MaxEscalations {
+		return 0, true
+	}
+	next := t.DueAt
+	if t.Level > 0 {
+		next = t.DueAt.Add(time.Duration(t.Level) * p.EscalateEvery)
+	}
+	s := int64(next.Sub(now).Seconds())
+	if s < 1 {
+		s = 1 // already late: escalate at once
+	}
+	return s, false
+}
+
+// RemindOwner reports whether an escalation also reminds the owner: not
+// once they said they are on it, though the due time still holds.
+func (p Policy) RemindOwner(t Task) bool { return t.AcknowledgedAt.IsZero() }

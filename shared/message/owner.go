@@ -1,0 +1,115 @@
+package message
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+)
+
+// TaskNotice describes a follow-up task to the people who act on it.
+type TaskNotice struct {
+	OwnerName    string
+	CustomerName string
+	AccountName  string
+	Question     string
+	Score        string // "3 / 10"
+	Comment      string
+	DueAt        time.Time
+	URL          string // the owner's task page
+	Level        int    // escalation level, for escalations
+	Acknowledged bool
+}
+
+var staffHTML = template.Must(template.New("staff").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{.Subject}}</title></head>
+<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff">
+<main style="max-width:560px;margin:0 auto">
+{{range .Paras}}<p>{{.}}</p>
+{{end}}{{if .Comment}}<blockquote style="margin:0 0 16px 0;padding:8px 12px;border-left:4px solid #1d4ed8;background:#f3f4f6">{{.Comment}}</blockquote>{{end}}
+{{if .URL}}<p><a href="{{.URL}}" style="display:inline-block;padding:12px 20px;background:#1d4ed8;color:#ffffff;border-radius:8px;text-decoration:none;font-weight:bold">{{.Action}}</a></p>{{end}}
+</main></body></html>
+`))
+
+func staffEmail(to, subject string, paras []string, comment, url, action string) (Email, error) {
+	var text strings.Builder
+	for _, p := range paras {
+		text.WriteString(p + "\n\n")
+	}
+	if comment != "" {
+		text.WriteString("“" + comment + "”\n\n")
+	}
+	links := []string{}
+	if url != "" {
+		fmt.Fprintf(&text, "%s: %s\n", action, url)
+		links = append(links, url)
+	}
+	var html bytes.Buffer
+	err := staffHTML.Execute(&html, map[string]any{"Subject": subject, "Paras": paras, "Comment": comment, "URL": url, "Action": action})
+	if err != nil {
+		return Email{}, fmt.Errorf("render %q: %w", subject, err)
+	}
+	return Email{To: to, Subject: subject, Text: text.String(), HTML: html.String(), Links: links}, nil
+}
+
+func (n TaskNotice) facts() string {
+	s := fmt.Sprintf("%s", n.CustomerName)
+	if n.AccountName != "" {
+		s += " (" + n.AccountName + ")"
+	}
+	return fmt.Sprintf("%s answered %s to “%s”.", s, n.Score, n.Question)
+}
+
+func due(t time.Time) string { return t.UTC().Format("Mon 2 Jan 15:04 MST") }
+
+// TaskEmail asks the owner to follow up.
+func TaskEmail(to string, n TaskNotice) (Email, error) {
+	subject := "Follow up with " + n.CustomerName + " by " + due(n.DueAt)
+	return staffEmail(to, subject, []string{
+		"Hi " + FirstName(n.OwnerName) + ",",
+		n.facts(),
+		"Please contact them personally, then record what you did and the outcome. This is due by " + due(n.DueAt) + ".",
+	}, n.Comment, n.URL, "Open the follow-up")
+}
+
+// ReminderEmail reminds the owner that a follow-up is late.
+func ReminderEmail(to string, n TaskNotice) (Email, error) {
+	subject := "Overdue: follow up with " + n.CustomerName
+	return staffEmail(to, subject, []string{
+		"Hi " + FirstName(n.OwnerName) + ",",
+		"Your follow-up with " + n.CustomerName + " was due " + due(n.DueAt) + " and is still open. Your manager has been told.",
+		n.facts(),
+	}, n.Comment, n.URL, "Open the follow-up")
+}
+
+// EscalationEmail tells a manager that a follow-up is late.
+func EscalationEmail(to, managerName string, n TaskNotice) (Email, error) {
+	subject := fmt.Sprintf("Escalation: %s's follow-up with %s is overdue", FirstName(n.OwnerName), n.CustomerName)
+	state := "has not acknowledged it yet"
+	if n.Acknowledged {
+		state = "is on it but has not closed it"
+	}
+	return staffEmail(to, subject, []string{
+		"Hi " + FirstName(managerName) + ",",
+		fmt.Sprintf("%s owns the follow-up with %s, due %s, and %s (escalation level %d).", n.OwnerName, n.CustomerName, due(n.DueAt), state, n.Level),
+		n.facts(),
+	}, n.Comment, n.URL, "See the follow-up")
+}
+
+// CustomerNote is the owner's personal close-the-loop note, signed with their name.
+func CustomerNote(to, customerName, ownerName, org, note string) (Email, error) {
+	subject := "About your feedback to " + org
+	paras := []string{}
+	if first := FirstName(customerName); first != "" {
+		paras = append(paras, "Hi "+first+",")
+	}
+	paras = append(paras, strings.Split(strings.TrimSpace(note), "\n\n")...)
+	paras = append(paras, ownerName+"\n"+org)
+	return staffEmail(to, subject, paras, "", "", "")
+}
+
+// CustomerNoteSMS is the note as a text.
+func CustomerNoteSMS(to, ownerName, org, note string) SMS {
+	return SMS{To: to, Body: strings.TrimSpace(note) + " – " + ownerName + ", " + org}
+}

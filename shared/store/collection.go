@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// ErrNoChange, returned by an update function, leaves the record as it is
+// and makes the update return it without error.
+var ErrNoChange = errors.New("store: no change")
+
+// maxAttempts bounds optimistic-concurrency retries of one update.
+const maxAttempts = 20
+
+// Collection is a typed view of one kind of record in the table.
+type Collection[T any] struct {
+	table Table
+	kind  string
+	// item addresses a value: primary key, index entries and expiry.
+	item func(*T) Item
+	key  func(id string) Key
+}
+
+// Get returns the record with id, or ErrNotFound.
+func (c Collection[T]) Get(ctx context.Context, id string) (T, error) {
+	v, _, err := c.get(ctx, id)
+	return v, err
+}
+
+func (c Collection[T]) get(ctx context.Context, id string) (T, int64, error) {
+	var v T
+	it, err := c.table.Get(ctx, c.key(id))
+	if err != nil {
+		return v, 0, fmt.Errorf("get %s %s: %w", c.kind, id, err)
+	}
+	v, err = c.decode(it)
+	return v, it.Version, err
+}
+
+func (c Collection[T]) decode(it Item) (T, error) {
+	var v T
+	if err := json.Unmarshal(it.Data, &v); err != nil {
+		return v, fmt.Errorf("decode %s %s/%s: %w", c.kind, it.PK, it.SK, err)
+	}
+	return v, nil
+}
+
+func (c Collection[T]) put(ctx context.Context, v *T, cond Cond) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", c.kind, err)
+	}
+	it := c.item(v)
+	it.Data = data
+	if _, err := c.table.Put(ctx, it, cond); err != nil {
+		return fmt.Errorf("put %s %s: %w", c.kind, it.PK, err)
+	}
+	return nil
+}
+
+// Create writes v when no record has its id; ErrConflict otherwise.
+func (c Collection[T]) Create(ctx context.Context, v T) error {
+	return c.put(ctx, &v, IfAbsent())
+}
+
+// Update reads the record, applies fn and writes it back if nobody wrote
+// in between, retrying fn on a concurrent write. fn may return ErrNoChange.
+func (c Collection[T]) Update(ctx context.Context, id string, fn func(*T) error) (T, error) {
+	return c.Upsert(ctx, id, func(v *T, exists bool) error {
+		if !exists {
+			return fmt.Errorf("update %s %s: %w", c.kind, id, ErrNotFound)
+		}
+		return fn(v)
+	})
+}
+
+// Upsert is Update that also creates: fn sees exists=false and a zero value.
+func (c Collection[T]) Upsert(ctx context.Context, id string, fn func(v *T, exists bool) error) (T, error) {
+	for range maxAttempts {
+		v, version, err := c.get(ctx, id)
+		exists := err == nil
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return v, err
+		}
+		if err := fn(&v, exists); err != nil {
+			if errors.Is(err, ErrNoChange) {
+				return v, nil
+			}
+			return v, err
+		}
+		cond := IfAbsent()
+		if exists {
+			cond = IfVersion(version)
+		}
+		err = c.put(ctx, &v, cond)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		return v, err
+	}
+	return *new(T), fmt.Errorf("update %s %s: %d concurrent writers in a row: %w", c.kind, id, maxAttempts, ErrConflict)
+}
+
+// Delete removes the record with id.
+func (c Collection[T]) Delete(ctx context.Context, id string) error {
+	if err := c.table.Delete(ctx, c.key(id)); err != nil {
+		return fmt.Errorf("delete %s %s: %w", c.kind, id, err)
+	}
+	return nil
+}
+
+// Query returns the records of this kind that q selects.
+func (c Collection[T]) Query(ctx context.Context, q Query) ([]T, error) {
+	items, err := c.table.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("query %s %s: %w", c.kind, q.PK, err)
+	}
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		v, err := c.decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

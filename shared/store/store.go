@@ -1,0 +1,143 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/customer"
+	"github.com/cxloop/cxloop/shared/directory"
+	"github.com/cxloop/cxloop/shared/loop"
+	"github.com/cxloop/cxloop/shared/message"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// Store gives typed access to every record kind of the table.
+type Store struct {
+	Table        Table
+	People       Collection[directory.Person]
+	Accounts     Collection[directory.Account]
+	Customers    Collection[customer.Customer]
+	Suppressions Collection[customer.Suppression]
+	Interactions Collection[survey.Interaction]
+	Surveys      Collection[survey.Survey]
+	Responses    Collection[survey.Response]
+	Messages     Collection[message.Record]
+	Tasks        Collection[loop.Task]
+}
+
+// New returns a Store over t.
+func New(t Table) *Store {
+	return &Store{
+		Table:        t,
+		People:       Collection[directory.Person]{t, "person", personItem, id(keyPerson)},
+		Accounts:     Collection[directory.Account]{t, "account", accountItem, id(keyAcct)},
+		Customers:    Collection[customer.Customer]{t, "customer", customerItem, id(keyCust)},
+		Suppressions: Collection[customer.Suppression]{t, "suppression", suppressionItem, func(a string) Key { return id(keyAddr)(addressKey(a)) }},
+		Interactions: Collection[survey.Interaction]{t, "interaction", interactionItem, id(keyInter)},
+		Surveys:      Collection[survey.Survey]{t, "survey", surveyItem, id(keySurvey)},
+		Responses:    Collection[survey.Response]{t, "response", responseItem, id(keyResp)},
+		Messages:     Collection[message.Record]{t, "message", messageItem, id(keyMsg)},
+		Tasks:        Collection[loop.Task]{t, "task", taskItem, id(keyTask)},
+	}
+}
+
+// DueItem is one record with something to do by now.
+type DueItem struct {
+	Kind string // survey, response, task
+	ID   string
+	At   time.Time
+}
+
+// DueBy lists what is due at or before now, oldest first, at most limit.
+func (s *Store) DueBy(ctx context.Context, now time.Time, limit int) ([]DueItem, error) {
+	items, err := s.Table.Query(ctx, Query{Index: Due, PK: duePK, To: TS(now) + "$", Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("query due by %s: %w", TS(now), err)
+	}
+	out := make([]DueItem, 0, len(items))
+	for _, it := range items {
+		parts := strings.SplitN(it.GSI1.SK, "#", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("malformed due key %q", it.GSI1.SK)
+		}
+		at, err := time.Parse(tsLayout, parts[0])
+		if err != nil {
+			return nil, fmt.Errorf("malformed due key %q: %w", it.GSI1.SK, err)
+		}
+		out = append(out, DueItem{Kind: parts[1], ID: parts[2], At: at})
+	}
+	return out, nil
+}
+
+// Suppressed reports whether addr must not be sent to.
+func (s *Store) Suppressed(ctx context.Context, addr string) (bool, error) {
+	if addr == "" {
+		return false, nil
+	}
+	_, err := s.Suppressions.Get(ctx, addr)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// OpenSMSSurvey returns the newest SMS survey sent to phone that is still
+// open at now; ErrNotFound if none.
+func (s *Store) OpenSMSSurvey(ctx context.Context, phone string, now time.Time) (survey.Survey, error) {
+	list, err := s.Surveys.Query(ctx, Query{Index: Listing, PK: "PHONE#" + phone, Desc: true, Limit: 20})
+	if err != nil {
+		return survey.Survey{}, err
+	}
+	for _, sv := range list {
+		if sv.Open(now) {
+			return sv, nil
+		}
+	}
+	return survey.Survey{}, fmt.Errorf("open sms survey for %s: %w", phone, ErrNotFound)
+}
+
+// maxMonths bounds a listing's span so one request cannot ask for centuries.
+const maxMonths = 240
+
+// ResponsesBetween lists answers whose latest answer time is in [from, to).
+func (s *Store) ResponsesBetween(ctx context.Context, from, to time.Time) ([]survey.Response, error) {
+	return queryMonths(ctx, s.Responses, "ANSWERS#", from, to)
+}
+
+// queryMonths reads a listing partitioned by month, for times in [from, to).
+func queryMonths[T any](ctx context.Context, c Collection[T], prefix string, from, to time.Time) ([]T, error) {
+	var out []T
+	m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; m.Before(to) && i < maxMonths; i++ {
+		list, err := c.Query(ctx, Query{Index: Listing, PK: prefix + m.Format(monthFmt), From: TS(from), To: TS(to.Add(-time.Nanosecond)) + "$"})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+		m = m.AddDate(0, 1, 0)
+	}
+	return out, nil
+}
+
+// TimelineItems returns the raw records of a person, oldest first.
+func (s *Store) TimelineItems(ctx context.Context, customerID string) ([]Item, error) {
+	items, err := s.Table.Query(ctx, Query{Index: Customer, PK: "CUST#" + customerID})
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", customerID, err)
+	}
+	return items, nil
+}
+
+// TasksByStatus lists tasks with a stored status in due time order, at
+// most limit (0 = all).
+func (s *Store) TasksByStatus(ctx context.Context, st loop.Status, limit int) ([]loop.Task, error) {
+	return s.Tasks.Query(ctx, Query{Index: Due, PK: "TASKS#" + string(st), Limit: limit})
+}
+
+// LoopsBetween lists tasks whose unhappy answer time is in [from, to).
+func (s *Store) LoopsBetween(ctx context.Context, from, to time.Time) ([]loop.Task, error) {
+	return queryMonths(ctx, s.Tasks, "LOOPS#", from, to)
+}

@@ -1,0 +1,133 @@
+package survey
+
+import "time"
+
+// Status is where a survey is in its life.
+type Status string
+
+// Survey statuses.
+const (
+	Scheduled Status = "scheduled" // waiting for SendAt
+	Sending   Status = "sending"   // claimed by a sender until SendingUntil
+	Sent      Status = "sent"      // delivered to the provider, awaiting an answer
+	Answered  Status = "answered"  // has a final answer (which the person may still change)
+	Expired   Status = "expired"   // no final answer before ExpiresAt
+	Cancelled Status = "cancelled" // the person opted out or became unreachable before sending
+)
+
+// Survey is one question put to one person about one interaction.
+type Survey struct {
+	ID            string    `json:"id"`
+	InteractionID string    `json:"interaction_id"`
+	CustomerID    string    `json:"customer_id"`
+	AccountID     string    `json:"account_id"`
+	OwnerID       string    `json:"owner_id"`
+	Kind          Kind      `json:"survey"`
+	Channel       Channel   `json:"channel"`
+	To            string    `json:"to"`
+	Name          string    `json:"name"`
+	Locale        string    `json:"locale"`
+	Timezone      string    `json:"timezone"`
+	Status        Status    `json:"status"`
+	CreatedAt     time.Time `json:"created_at"`
+	SendAt        time.Time `json:"send_at"`
+	SendingUntil  time.Time `json:"sending_until,omitzero"`
+	SentAt        time.Time `json:"sent_at,omitzero"`
+	RemindAt      time.Time `json:"remind_at,omitzero"`
+	RemindedAt    time.Time `json:"reminded_at,omitzero"`
+	ExpiresAt     time.Time `json:"expires_at,omitzero"`
+	// MessageIDs are the provider ids of the survey and its reminder.
+	MessageIDs []string `json:"message_ids,omitempty"`
+	Clicks     Clicks   `json:"clicks,omitempty"`
+	// ScannerLogged avoids logging the same scanner burst on every fetch.
+	ScannerLogged bool   `json:"scanner_logged,omitempty"`
+	ResponseID    string `json:"response_id,omitempty"`
+	// TaskID and OwnerName are set on recovery checks.
+	TaskID    string `json:"task_id,omitempty"`
+	OwnerName string `json:"owner_name,omitempty"`
+}
+
+// Open reports whether the survey can still be answered at now.
+func (s Survey) Open(now time.Time) bool {
+	return (s.Status == Sent || s.Status == Answered) && now.Before(s.ExpiresAt)
+}
+
+// NextDue is the next time something must happen to the survey without a
+// person doing anything: the send, a stuck send's retry, the reminder, a
+// lone click settling, the expiry. Zero means nothing is pending.
+func (s Survey) NextDue() time.Time {
+	switch s.Status {
+	case Scheduled:
+		return s.SendAt
+	case Sending:
+		return s.SendingUntil
+	case Sent:
+		next := s.ExpiresAt
+		if s.RemindedAt.IsZero() && !s.RemindAt.IsZero() && s.RemindAt.Before(next) {
+			next = s.RemindAt
+		}
+		if _, at, _ := s.Clicks.Settled(time.Time{}); !at.IsZero() && at.Before(next) {
+			next = at
+		}
+		return next
+	}
+	return time.Time{}
+}
+
+// Source says how an answer arrived.
+type Source string
+
+// Answer sources.
+const (
+	FromForm  Source = "form"  // the person sent the survey page's form
+	FromClick Source = "click" // a lone score click that settled
+	FromSMS   Source = "sms"   // a text reply
+)
+
+// Response is a person's answer to a survey. There is at most one per
+// survey: a later answer replaces the earlier one.
+type Response struct {
+	ID         string    `json:"id"`
+	SurveyID   string    `json:"survey_id"`
+	CustomerID string    `json:"customer_id"`
+	AccountID  string    `json:"account_id"`
+	OwnerID    string    `json:"owner_id"`
+	Kind       Kind      `json:"survey"`
+	Channel    Channel   `json:"channel"`
+	Score      int       `json:"score"`
+	Comment    string    `json:"comment"`
+	Unhappy    bool      `json:"unhappy"`
+	Source     Source    `json:"source"`
+	AnsweredAt time.Time `json:"answered_at"`
+	// FirstAnsweredAt stays when the person changes the answer, so the SLA
+	// runs from the first unhappy answer.
+	FirstAnsweredAt time.Time `json:"first_answered_at"`
+	// LoopStarted records that the closed loop was started for this
+	// answer; the sweeper starts loops for unhappy answers without it.
+	LoopStarted bool `json:"loop_started,omitempty"`
+	// TaskID is the recovery check's task, for recovery answers.
+	TaskID string `json:"task_id,omitempty"`
+}
+
+// Interaction is a finished conversation reported by a source system, and
+// what cxloop answered about it. Replaying the same id returns Result.
+type Interaction struct {
+	ID         string    `json:"id"`
+	Type       string    `json:"type"`
+	Channel    Channel   `json:"channel"`
+	Kind       Kind      `json:"survey"`
+	OccurredAt time.Time `json:"occurred_at"`
+	ReceivedAt time.Time `json:"received_at"`
+	CustomerID string    `json:"customer_id"`
+	AccountID  string    `json:"account_id"`
+	OwnerID    string    `json:"owner_id"`
+	Result     Result    `json:"result"`
+}
+
+// Result is the ingest answer for an interaction.
+type Result struct {
+	SurveyID string `json:"survey_id,omitempty"`
+	Status   string `json:"status"`
+	Reason   Reason `json:"reason,omitempty"`
+	SendAt   string `json:"send_at,omitempty"`
+}
