@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -65,25 +66,29 @@ func resolve(t *testing.T, body map[string]any, field string) string {
 	if !ok {
 		t.Fatalf("%s missing from %v", field, body)
 	}
-	type sub struct{ from, to string }
-	var subs []sub
+	subs := map[string]string{}
 	names, _ := body["ExpressionAttributeNames"].(map[string]any)
 	for k, v := range names {
-		subs = append(subs, sub{k, v.(string)})
+		subs[k] = v.(string)
 	}
 	values, _ := body["ExpressionAttributeValues"].(map[string]any)
 	for k, v := range values {
 		for typ, val := range v.(map[string]any) {
-			subs = append(subs, sub{k, fmt.Sprintf("%s:%v", typ, val)})
+			subs[k] = fmt.Sprintf("%s:%v", typ, val)
 		}
 	}
-	// Longest placeholder first, so #1 does not eat the start of #10.
-	sort.Slice(subs, func(i, j int) bool { return len(subs[i].from) > len(subs[j].from) })
-	for _, s := range subs {
-		expr = strings.ReplaceAll(expr, s.from, s.to)
-	}
+	// One pass over the placeholders, so a substituted value (a time with
+	// colons, say) is never read as a placeholder itself.
+	expr = placeholderRE.ReplaceAllStringFunc(expr, func(p string) string {
+		if v, ok := subs[p]; ok {
+			return v
+		}
+		return p
+	})
 	return strings.ReplaceAll(expr, " ", "")
 }
+
+var placeholderRE = regexp.MustCompile(`[#:][A-Za-z0-9_]+`)
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 

@@ -53,6 +53,14 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /v1/accounts/{id}", api(s.putAccount))
 	s.mux.Handle("POST /v1/interactions", api(s.postInteraction))
 	s.mux.Handle("GET /v1/responses", api(s.listResponses))
+	s.mux.Handle("GET /v1/tasks", api(s.listTasks))
+	s.mux.Handle("GET /v1/tasks/{id}", api(s.getTask))
+	s.mux.Handle("POST /v1/tasks/{id}/complete", api(s.completeTask))
+	s.mux.Handle("POST /v1/tasks/{id}/reassign", api(s.reassignTask))
+	s.mux.Handle("POST /v1/tasks/{id}/acknowledge", api(s.acknowledgeTask))
+	s.mux.Handle("POST /v1/tasks/{id}/link", api(s.resendTaskLink))
+	s.mux.Handle("GET /v1/customers/{id}/timeline", api(s.timeline))
+	s.mux.Handle("DELETE /v1/customers/{id}", api(s.eraseCustomer))
 	s.mux.Handle("/v1/", api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
 	}))
@@ -60,6 +68,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /s/{token}", s.surveySubmit)
 	s.mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
 	s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
+	s.mux.HandleFunc("GET /t/{token}", s.taskPage)
+	s.mux.HandleFunc("POST /t/{token}", s.taskAction)
 	s.mux.HandleFunc("GET /assets/cxloop.css", serveCSS)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -26,12 +26,12 @@ type Catalog struct {
 	Unsub     string
 	// Survey page.
 	PageTitle, Comment, Send, Thanks, ThanksBody, Chosen, Closed, ClosedBody string
-	ScoreLegend, NoScore                                                    string
+	ScoreLegend, NoScore                                                     string
 	// Unsubscribe page.
 	UnsubTitle, UnsubBody, UnsubButton, UnsubDone string
 	// SMS replies.
 	SMSThanks, SMSHelp, SMSStopped, SMSUnclear, SMSNoSurvey, SMSOutOfRange string
-	SMSStopHint string
+	SMSStopHint                                                            string
 	// Yes/no labels for the recovery check.
 	Yes, No string
 }
@@ -56,12 +56,12 @@ var catalogs = map[string]Catalog{
 		UnsubTitle: "Stop surveys", UnsubBody: "Press the button and {org} will not send you surveys again.",
 		UnsubButton: "Unsubscribe", UnsubDone: "Done. You will not get surveys from {org} again.",
 		SMSThanks: "Thank you for your answer. Reply with a comment anytime.", SMSHelp: "{org} surveys: reply with a number to answer. Reply STOP to opt out.",
-		SMSStopped: "You're unsubscribed from {org} surveys. No more messages will be sent.",
-		SMSUnclear: "Sorry, we didn't get that. Please reply with a number {min}-{max}, or STOP to opt out.",
-		SMSNoSurvey: "Thanks for your message. There is no open survey to answer right now.",
+		SMSStopped:    "You're unsubscribed from {org} surveys. No more messages will be sent.",
+		SMSUnclear:    "Sorry, we didn't get that. Please reply with a number {min}-{max}, or STOP to opt out.",
+		SMSNoSurvey:   "Thanks for your message. There is no open survey to answer right now.",
 		SMSOutOfRange: "Please reply with a number from {min} to {max}.",
-		SMSStopHint: "Reply STOP to opt out",
-		Yes: "Yes", No: "No",
+		SMSStopHint:   "Reply STOP to opt out",
+		Yes:           "Yes", No: "No",
 	},
 	"es": {
 		Lang: "es",
@@ -82,12 +82,12 @@ var catalogs = map[string]Catalog{
 		UnsubTitle: "Dejar de recibir encuestas", UnsubBody: "Pulse el botón y {org} no le enviará más encuestas.",
 		UnsubButton: "Darme de baja", UnsubDone: "Hecho. {org} no le enviará más encuestas.",
 		SMSThanks: "Gracias por su respuesta.", SMSHelp: "Encuestas de {org}: responda con un numero. Responda STOP para darse de baja.",
-		SMSStopped: "Se ha dado de baja de las encuestas de {org}. No recibira mas mensajes.",
-		SMSUnclear: "No le hemos entendido. Responda con un numero {min}-{max}, o STOP para darse de baja.",
-		SMSNoSurvey: "Gracias por su mensaje. No hay ninguna encuesta abierta ahora.",
+		SMSStopped:    "Se ha dado de baja de las encuestas de {org}. No recibira mas mensajes.",
+		SMSUnclear:    "No le hemos entendido. Responda con un numero {min}-{max}, o STOP para darse de baja.",
+		SMSNoSurvey:   "Gracias por su mensaje. No hay ninguna encuesta abierta ahora.",
 		SMSOutOfRange: "Responda con un numero del {min} al {max}.",
-		SMSStopHint: "Responda STOP para darse de baja",
-		Yes: "Sí", No: "No",
+		SMSStopHint:   "Responda STOP para darse de baja",
+		Yes:           "Sí", No: "No",
 	},
 	"de": {
 		Lang: "de",
@@ -108,12 +108,12 @@ var catalogs = map[string]Catalog{
 		UnsubTitle: "Keine Umfragen mehr", UnsubBody: "Drücken Sie den Knopf, und {org} schickt Ihnen keine Umfragen mehr.",
 		UnsubButton: "Abmelden", UnsubDone: "Erledigt. {org} schickt Ihnen keine Umfragen mehr.",
 		SMSThanks: "Danke fuer Ihre Antwort.", SMSHelp: "Umfragen von {org}: antworten Sie mit einer Zahl. STOP zum Abmelden.",
-		SMSStopped: "Sie sind von den Umfragen von {org} abgemeldet. Sie erhalten keine Nachrichten mehr.",
-		SMSUnclear: "Das haben wir nicht verstanden. Bitte antworten Sie mit einer Zahl {min}-{max} oder STOP zum Abmelden.",
-		SMSNoSurvey: "Danke fuer Ihre Nachricht. Gerade ist keine Umfrage offen.",
+		SMSStopped:    "Sie sind von den Umfragen von {org} abgemeldet. Sie erhalten keine Nachrichten mehr.",
+		SMSUnclear:    "Das haben wir nicht verstanden. Bitte antworten Sie mit einer Zahl {min}-{max} oder STOP zum Abmelden.",
+		SMSNoSurvey:   "Danke fuer Ihre Nachricht. Gerade ist keine Umfrage offen.",
 		SMSOutOfRange: "Bitte antworten Sie mit einer Zahl von {min} bis {max}.",
-		SMSStopHint: "STOP zum Abmelden",
-		Yes: "Ja", No: "Nein",
+		SMSStopHint:   "STOP zum Abmelden",
+		Yes:           "Ja", No: "Nein",
 	},
 }
 

@@ -77,6 +77,9 @@ func DefaultThresholds() Thresholds {
 // Unhappy reports whether score is an unhappy answer. Recovery answers never
 // are: a "no" is counted in the recovery rate, not looped again.
 func (t Thresholds) Unhappy(k Kind, score int) bool {
+	if k == Recovery {
+		return false
+	}
 	max, ok := t[k]
 	return ok && score <= max
 }

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cxloop/cxloop/shared/customer"
+	"github.com/cxloop/cxloop/shared/loop"
+	"github.com/cxloop/cxloop/shared/message"
+	"github.com/cxloop/cxloop/shared/store"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// Erase deletes a person's personal data (name, addresses, free text they
+// or their owner wrote) from every record about them, keeping scores,
+// times and outcomes so the leaders' figures stay right. Suppressions stay:
+// they exist so the person is never contacted against their wish. It
+// returns how many records were scrubbed.
+func (a *App) Erase(ctx context.Context, customerID string) (int, error) {
+	if !ValidID(customerID) {
+		return 0, FieldError("id", "is not a valid id")
+	}
+	if _, err := a.store.Customers.Get(ctx, customerID); errors.Is(err, store.ErrNotFound) {
+		return 0, &Error{Code: NotFound, Message: "no such customer", Err: err}
+	} else if err != nil {
+		return 0, err
+	}
+	items, err := a.store.TimelineItems(ctx, customerID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		kind, id, _ := strings.Cut(it.PK, "#")
+		var err error
+		switch kind {
+		case "SURVEY":
+			_, err = a.store.Surveys.Update(ctx, id, func(s *survey.Survey) error { s.To, s.Name = "", ""; return nil })
+		case "RESPONSE":
+			_, err = a.store.Responses.Update(ctx, id, func(r *survey.Response) error { r.Comment = ""; return nil })
+		case "TASK":
+			_, err = a.store.Tasks.Update(ctx, id, func(t *loop.Task) error { t.Notes, t.MessageToCustomer = "", ""; return nil })
+		case "MESSAGE":
+			_, err = a.store.Messages.Update(ctx, id, func(m *message.Record) error { m.To, m.Subject = "", ""; return nil })
+		default:
+			continue
+		}
+		if err != nil {
+			return n, fmt.Errorf("erase %s: %s: %w", customerID, it.PK, err)
+		}
+		n++
+	}
+	if _, err := a.store.Customers.Update(ctx, customerID, func(c *customer.Customer) error {
+		c.Name, c.Email, c.Phone, c.Locale, c.Erased = "", "", "", "", true
+		return nil
+	}); err != nil {
+		return n, fmt.Errorf("erase %s: %w", customerID, err)
+	}
+	a.log.InfoContext(ctx, "personal data erased", "customer_id", customerID, "records", n+1)
+	return n + 1, nil
+}
+
+// ResendTaskLink sends the current owner the task email again with a
+// fresh link, for when the old one expired or got lost.
+func (a *App) ResendTaskLink(ctx context.Context, id string) (loop.Task, error) {
+	t, err := a.Task(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	if t.Status != loop.Open {
+		return t, &Error{Code: Conflict, Message: "the follow-up is closed"}
+	}
+	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
+	if err != nil {
+		return t, fmt.Errorf("resend link %s: %w", id, err)
+	}
+	n, err := a.notice(ctx, t)
+	if err != nil {
+		return t, err
+	}
+	m, err := message.TaskEmail(owner.Email, n)
+	if err != nil {
+		return t, err
+	}
+	return t, a.sendStaff(ctx, m, "task", t)
+}

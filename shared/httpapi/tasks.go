@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/loop"
+)
+
+// taskJSON is a follow-up as the API shows it (never its workflow token).
+type taskJSON struct {
+	ID             string         `json:"id"`
+	Owner          ownerJSON      `json:"owner"`
+	Owners         []loop.Holding `json:"owners"`
+	DueAt          time.Time      `json:"due_at"`
+	Status         loop.Status    `json:"status"`
+	Level          int            `json:"escalation_level"`
+	CustomerID     string         `json:"customer_id"`
+	AccountID      string         `json:"account_id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	AcknowledgedAt *time.Time     `json:"acknowledged_at,omitempty"`
+	ClosedAt       *time.Time     `json:"closed_at,omitempty"`
+	Outcome        loop.Outcome   `json:"outcome,omitempty"`
+	RootCause      string         `json:"root_cause,omitempty"`
+	Notes          string         `json:"notes,omitempty"`
+	WithinSLA      *bool          `json:"within_sla,omitempty"`
+	Response       taskResponse   `json:"response"`
+	Failure        string         `json:"failure,omitempty"`
+}
+
+type ownerJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Team string `json:"team,omitempty"`
+}
+
+type taskResponse struct {
+	ID         string    `json:"id"`
+	SurveyID   string    `json:"survey_id"`
+	Survey     string    `json:"survey"`
+	Score      int       `json:"score"`
+	AnsweredAt time.Time `json:"answered_at"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toTaskJSON(t loop.Task, now time.Time) taskJSON {
+	o := t.Owner()
+	out := taskJSON{
+		ID: t.ID, Owner: ownerJSON{ID: o.OwnerID, Name: o.OwnerName, Team: o.Team}, Owners: t.Owners,
+		DueAt: t.DueAt, Status: t.StatusAt(now), Level: t.Level, CustomerID: t.CustomerID, AccountID: t.AccountID,
+		CreatedAt: t.CreatedAt, AcknowledgedAt: timePtr(t.AcknowledgedAt), ClosedAt: timePtr(t.ClosedAt),
+		Outcome: t.Outcome, RootCause: t.RootCause, Notes: t.Notes, Failure: t.Failure,
+		Response: taskResponse{ID: t.ResponseID, SurveyID: t.SurveyID, Survey: string(t.Kind), Score: t.Score, AnsweredAt: t.AnsweredAt},
+	}
+	if t.Status == loop.Done {
+		in := t.WithinSLA()
+		out.WithinSLA = &in
+	}
+	return out
+}
+
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Status(q.Get("status")), OwnerID: q.Get("owner_id")})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	now := s.app.Now()
+	out := make([]taskJSON, 0, len(list))
+	for _, t := range list {
+		out = append(out, toTaskJSON(t, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tasks": out})
+}
+
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	t, err := s.app.Task(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+}
+
+func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
+	var in app.CompleteInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+}
+
+func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
+	var in app.ReassignInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+}
+
+func (s *Server) acknowledgeTask(w http.ResponseWriter, r *http.Request) {
+	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+}
+
+func (s *Server) resendTaskLink(w http.ResponseWriter, r *http.Request) {
+	t, err := s.app.ResendTaskLink(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, toTaskJSON(t, s.app.Now()))
+}
+
+func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
+	list, err := s.app.Timeline(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(list) == 0 {
+		writeError(w, r, app.Errorf(app.NotFound, "no such customer"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"customer_id": r.PathValue("id"), "events": list})
+}
+
+func (s *Server) eraseCustomer(w http.ResponseWriter, r *http.Request) {
+	n, err := s.app.Erase(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "erased", "records": strconv.Itoa(n)})
+}
