@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,5 +152,3 @@ func mustSucceed(t *testing.T, x *Execution) {
 func single(state string) string {
 	return `{"StartAt":"S","States":{"S":` + state + `}}`
 }
-
-func joinStates(s []string) string { return strings.Join(s, ",") }

@@ -50,15 +50,6 @@ func mustEncode(v any) json.RawMessage {
 	return b
 }
 
-// number builds a json.Number from a float64, using integer notation when
-// the value is integral.
-func number(f float64) json.Number {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return json.Number(strconv.FormatInt(int64(f), 10))
-	}
-	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
-}
-
 func intNumber(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10)) }
 
 // toFloat reports whether v is a JSON number and its value.

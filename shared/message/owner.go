@@ -54,7 +54,7 @@ func staffEmail(to, subject string, paras []string, comment, url, action string)
 }
 
 func (n TaskNotice) facts() string {
-	s := fmt.Sprintf("%s", n.CustomerName)
+	s := n.CustomerName
 	if n.AccountName != "" {
 		s += " (" + n.AccountName + ")"
 	}

@@ -71,7 +71,7 @@ func (s *Signer) Verify(p Purpose, tok string, now time.Time) (string, error) {
 	if !ok || len(tok) > 512 {
 		return "", ErrInvalid
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(enc)
 	if err != nil {
 		return "", ErrInvalid
 	}
