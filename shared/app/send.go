@@ -50,6 +50,9 @@ func (a *App) Send(ctx context.Context, surveyID string) error {
 		return err
 	}
 	msgID, err := a.deliverSurvey(ctx, sv, false)
+	if errors.Is(err, ErrInvalidAddress) || errors.Is(err, ErrProviderOptOut) {
+		return a.undeliverableSend(ctx, sv, err)
+	}
 	if err != nil {
 		return a.releaseSend(ctx, sv.ID, err)
 	}

@@ -20,6 +20,9 @@ type InboundSMS struct {
 	// PreviousMessageID is the id of our message this replies to, when the
 	// provider knows it (End User Messaging's previousPublishedMessageId).
 	PreviousMessageID string `json:"previous_message_id,omitempty" validate:"omitempty,max=256"`
+	// MessageID is the provider's id of this inbound text; a redelivery
+	// with the same id is recognised and does nothing.
+	MessageID string `json:"message_id,omitempty" validate:"omitempty,max=256"`
 }
 
 // SMSOutcome says what an inbound text did.
@@ -36,6 +39,15 @@ type SMSOutcome struct {
 func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error) {
 	if err := a.validate.Struct(in); err != nil {
 		return SMSOutcome{}, err
+	}
+	inboundID := ""
+	if in.MessageID != "" {
+		inboundID = "inbound-" + in.MessageID
+		if _, err := a.store.Messages.Get(ctx, inboundID); err == nil {
+			return SMSOutcome{Action: "duplicate"}, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return SMSOutcome{}, err
+		}
 	}
 	parsed := reply.Parse(in.Body)
 	sv, found, err := a.surveyForReply(ctx, in)
@@ -82,6 +94,11 @@ func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error)
 		out.Action, out.Reply = "unclear", message.Fill(cat.SMSUnclear, vars)
 	}
 	a.log.InfoContext(ctx, "inbound sms", "action", out.Action, "survey_id", out.SurveyID)
+	if inboundID != "" {
+		// Marked after the work: a crash before this point repeats the
+		// (idempotent) work rather than losing the answer.
+		a.logMessage(ctx, message.Record{ID: inboundID, Channel: string(survey.SMS), To: in.From, Purpose: "inbound", CustomerID: sv.CustomerID, SurveyID: sv.ID})
+	}
 	if out.Reply != "" {
 		id, err := a.sms.SendSMS(ctx, message.SMS{To: in.From, Body: out.Reply, Tags: map[string]string{"purpose": "reply"}})
 		if err != nil {

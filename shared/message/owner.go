@@ -113,3 +113,23 @@ func CustomerNote(to, customerName, ownerName, org, note string) (Email, error) 
 func CustomerNoteSMS(to, ownerName, org, note string) SMS {
 	return SMS{To: to, Body: strings.TrimSpace(note) + " – " + ownerName + ", " + org}
 }
+
+// ContactFixEmail tells an owner that a customer's address does not work.
+func ContactFixEmail(to, ownerName, customerName, accountName, channel, address string) (Email, error) {
+	who := customerName
+	if who == "" {
+		who = "A customer"
+	}
+	if accountName != "" {
+		who += " (" + accountName + ")"
+	}
+	what := "email address"
+	if channel == "sms" {
+		what = "mobile number"
+	}
+	return staffEmail(to, "Contact details need fixing: "+customerName, []string{
+		"Hi " + FirstName(ownerName) + ",",
+		fmt.Sprintf("We could not reach %s: their %s %s does not accept messages, so cxloop will not use it again.", who, what, address),
+		"Please update their contact details in your CRM so they can be heard next time.",
+	}, "", "", "")
+}

@@ -31,10 +31,10 @@ var (
 	// ErrInvalidNumber means the destination is not a phone number the
 	// service can text (not E.164, or refused by the service as invalid):
 	// the contact's number needs fixing; retrying will not help.
-	ErrInvalidNumber = errors.New("sms: invalid phone number")
+	ErrInvalidNumber = fmt.Errorf("sms: invalid phone number: %w", app.ErrInvalidAddress)
 	// ErrOptedOut means the person has opted out of texts from this
 	// sender (replied STOP); the service will not deliver to them.
-	ErrOptedOut = errors.New("sms: destination opted out")
+	ErrOptedOut = fmt.Errorf("sms: destination opted out: %w", app.ErrProviderOptOut)
 )
 
 // Config is what a Texter needs besides the client.

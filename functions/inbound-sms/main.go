@@ -1,0 +1,27 @@
+// Command inbound-sms is the Lambda function that handles customers' text replies
+// published to SNS by AWS End User Messaging SMS.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/lambdafn"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	log := lambdacontext.NewLogger().With("service", "cxloop-inbound-sms", "version", version)
+	b, err := awsapp.New(context.Background(), "inbound-sms", log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.StartWithOptions(lambdafn.InboundSMS(b.App, log), lambda.WithEnableSIGTERM())
+}

@@ -1,0 +1,27 @@
+// Command reassigned is the Lambda function that runs the closed-loop state machine's
+// reassigned task.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/looptask"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	log := lambdacontext.NewLogger().With("service", "cxloop-reassigned", "version", version)
+	b, err := awsapp.New(context.Background(), "reassigned", log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.StartWithOptions(looptask.Handlers(b.App)["reassigned"], lambda.WithEnableSIGTERM())
+}

@@ -1,0 +1,27 @@
+// Command send-survey is the Lambda function that sends the surveys queued on SQS,
+// reporting partial batch failures.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/lambdafn"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	log := lambdacontext.NewLogger().With("service", "cxloop-send-survey", "version", version)
+	b, err := awsapp.New(context.Background(), "send-survey", log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.StartWithOptions(lambdafn.SendSurveys(b.App, log), lambda.WithEnableSIGTERM())
+}

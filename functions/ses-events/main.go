@@ -1,0 +1,27 @@
+// Command ses-events is the Lambda function that suppresses bounced and complaining
+// addresses from SES events published to SNS.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/lambdafn"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	log := lambdacontext.NewLogger().With("service", "cxloop-ses-events", "version", version)
+	b, err := awsapp.New(context.Background(), "ses-events", log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	lambda.StartWithOptions(lambdafn.SESEvents(b.App, log), lambda.WithEnableSIGTERM())
+}

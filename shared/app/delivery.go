@@ -1,0 +1,89 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cxloop/cxloop/shared/customer"
+	"github.com/cxloop/cxloop/shared/message"
+	"github.com/cxloop/cxloop/shared/store"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// Errors a Mailer or Texter returns (wrapped) when an address can never
+// be delivered to; the core suppresses the address instead of retrying.
+var (
+	ErrInvalidAddress = errors.New("address cannot receive messages")
+	ErrProviderOptOut = errors.New("recipient opted out at the provider")
+)
+
+// Reasons an address is suppressed.
+const (
+	ReasonBounce    = "bounce"
+	ReasonComplaint = "complaint"
+	ReasonInvalid   = "invalid_address"
+	ReasonOptedOut  = "opted_out"
+)
+
+// Undeliverable suppresses an address so nothing is sent to it again. A
+// hard bounce or an invalid number also tells the account owner that the
+// person's contact details need fixing: the person is still owed a voice.
+// surveyID (from the message's tags) may be empty. Repeats are harmless.
+func (a *App) Undeliverable(ctx context.Context, address, reason, surveyID string) error {
+	if address == "" {
+		return FieldError("address", "is required")
+	}
+	err := a.store.Suppressions.Create(ctx, customer.Suppression{Address: address, Reason: reason, At: a.Now()})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // already known: the owner was told the first time
+	}
+	if err != nil {
+		return fmt.Errorf("suppress address: %w", err)
+	}
+	a.log.InfoContext(ctx, "address suppressed", "reason", reason, "survey_id", surveyID)
+	if (reason != ReasonBounce && reason != ReasonInvalid) || surveyID == "" {
+		return nil
+	}
+	sv, err := a.store.Surveys.Get(ctx, surveyID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	owner, err := a.store.People.Get(ctx, sv.OwnerID)
+	if err != nil {
+		a.log.WarnContext(ctx, "no owner to tell about an undeliverable contact", "survey_id", sv.ID, "err", err)
+		return nil
+	}
+	acct, _ := a.store.Accounts.Get(ctx, sv.AccountID)
+	m, err := message.ContactFixEmail(owner.Email, owner.Name, sv.Name, acct.Name, string(sv.Channel), address)
+	if err != nil {
+		return err
+	}
+	m.Tags = map[string]string{"survey_id": sv.ID, "purpose": "contact_fix"}
+	id, err := a.mail.SendEmail(ctx, m)
+	if err != nil {
+		return fmt.Errorf("tell owner about undeliverable contact: %w", err)
+	}
+	a.logMessage(ctx, message.Record{ID: id, Channel: "email", To: owner.Email, Purpose: "contact_fix", Subject: m.Subject, CustomerID: sv.CustomerID, SurveyID: sv.ID})
+	return nil
+}
+
+// undeliverableSend handles a send the provider refused for good: the
+// survey is cancelled and the address suppressed.
+func (a *App) undeliverableSend(ctx context.Context, sv survey.Survey, cause error) error {
+	reason := ReasonInvalid
+	if errors.Is(cause, ErrProviderOptOut) {
+		reason = ReasonOptedOut
+	}
+	if _, err := a.store.Surveys.Update(ctx, sv.ID, func(s *survey.Survey) error {
+		s.Status = survey.Cancelled
+		return nil
+	}); err != nil {
+		return err
+	}
+	a.log.WarnContext(ctx, "survey cancelled: address undeliverable", "survey_id", sv.ID, "reason", reason)
+	return a.Undeliverable(ctx, sv.To, reason, sv.ID)
+}

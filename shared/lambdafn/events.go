@@ -1,0 +1,128 @@
+package lambdafn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/ses"
+	"github.com/cxloop/cxloop/shared/sms"
+	"github.com/cxloop/cxloop/shared/sqs"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+// SendSurveys sends the surveys of an SQS batch. Each message succeeds or
+// fails on its own: a failed one is reported in BatchItemFailures and only
+// it is redelivered (and, after the queue's maxReceiveCount, moved to the
+// dead-letter queue, with its reason in the log).
+func SendSurveys(a *app.App, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
+		var res events.SQSEventResponse
+		for _, m := range e.Records {
+			id, err := sqs.ParseSend(m.Body)
+			if err == nil {
+				err = a.Send(ctx, id)
+			}
+			if err != nil {
+				log.ErrorContext(ctx, "send failed; message will be retried", "message_id", m.MessageId, "survey_id", id, "receive_count", m.Attributes["ApproximateReceiveCount"], "err", err)
+				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			}
+		}
+		return res, nil
+	}
+}
+
+// InboundSMS handles two-way SMS replies published to SNS by AWS End User
+// Messaging. A failure is returned so SNS retries (and dead-letters) it;
+// a redelivered text is recognised by its inbound message id.
+func InboundSMS(a *app.App, log *slog.Logger) func(context.Context, events.SNSEvent) error {
+	return func(ctx context.Context, e events.SNSEvent) error {
+		var errs []error
+		for _, r := range e.Records {
+			in, err := sms.ParseInbound([]byte(r.SNS.Message))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("sns message %s: %w", r.SNS.MessageID, err))
+				continue
+			}
+			out, err := a.ReceiveSMS(ctx, app.InboundSMS{From: in.From, Body: in.Body, PreviousMessageID: in.PreviousMessageID, MessageID: in.MessageID})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("inbound sms %s: %w", in.MessageID, err))
+				continue
+			}
+			log.InfoContext(ctx, "inbound sms handled", "action", out.Action, "survey_id", out.SurveyID)
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// SESEvents puts bounced and complaining addresses on the suppression list.
+func SESEvents(a *app.App, log *slog.Logger) func(context.Context, events.SNSEvent) error {
+	return func(ctx context.Context, e events.SNSEvent) error {
+		var errs []error
+		for _, r := range e.Records {
+			n, err := ses.ParseNotification([]byte(r.SNS.Message))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("sns message %s: %w", r.SNS.MessageID, err))
+				continue
+			}
+			reason := ""
+			switch n.Kind {
+			case ses.BouncePermanent:
+				reason = app.ReasonBounce
+			case ses.Complaint:
+				reason = app.ReasonComplaint
+			default:
+				log.DebugContext(ctx, "ses event needs no action", "kind", string(n.Kind), "message_id", n.MessageID)
+				continue
+			}
+			surveyID := ""
+			if v := n.Tags["survey_id"]; len(v) > 0 {
+				surveyID = v[0]
+			}
+			for _, addr := range n.Addresses {
+				if err := a.Undeliverable(ctx, addr, reason, surveyID); err != nil {
+					errs = append(errs, fmt.Errorf("ses %s %s: %w", n.Kind, n.MessageID, err))
+				}
+			}
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// Sweep runs the sweeper on a schedule.
+func Sweep(a *app.App) func(context.Context, events.EventBridgeEvent) (app.SweepResult, error) {
+	return func(ctx context.Context, _ events.EventBridgeEvent) (app.SweepResult, error) {
+		return a.Sweep(ctx)
+	}
+}
+
+// BadEvent is an event that can never be processed; it is returned (not
+// swallowed) so the event ends in the dead-letter queue with its reason.
+type BadEvent struct{ Reason string }
+
+func (e *BadEvent) Error() string { return "bad event: " + e.Reason }
+
+// IngestEvent takes an interaction from EventBridge, with the same body as
+// POST /v1/interactions in its detail.
+func IngestEvent(a *app.App) func(context.Context, events.EventBridgeEvent) (survey.Result, error) {
+	return func(ctx context.Context, e events.EventBridgeEvent) (survey.Result, error) {
+		var in app.Interaction
+		dec := json.NewDecoder(bytes.NewReader(e.Detail))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return survey.Result{}, &BadEvent{Reason: "detail is not an interaction: " + err.Error()}
+		}
+		res, _, err := a.Ingest(ctx, in)
+		var ae *app.Error
+		if errors.As(err, &ae) && ae.Code == app.Invalid {
+			return survey.Result{}, &BadEvent{Reason: fmt.Sprintf("%s %v", ae.Message, ae.Fields)}
+		}
+		return res, err
+	}
+}
