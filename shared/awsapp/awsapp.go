@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -120,10 +121,14 @@ func New(ctx context.Context, function string, log *slog.Logger) (*Built, error)
 		return nil, fmt.Errorf("unknown function %q", function)
 	}
 	getenv := os.Getenv
+	var missing []string
 	for _, name := range needs.Env() {
 		if getenv(name) == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", name)
+			missing = append(missing, name)
 		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("function %s: environment variables not set: %s", function, strings.Join(missing, ", "))
 	}
 	cfg, err := config.App(getenv)
 	if err != nil {

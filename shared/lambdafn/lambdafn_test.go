@@ -1,0 +1,155 @@
+package lambdafn
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/devserver"
+	"github.com/cxloop/cxloop/shared/survey"
+)
+
+func TestHTTPAdapter(t *testing.T) {
+	t.Parallel()
+	var seen *http.Request
+	var seenBody string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r
+		b, _ := io.ReadAll(r.Body)
+		seenBody = string(b)
+		http.SetCookie(w, &http.Cookie{Name: "a", Value: "1"})
+		http.SetCookie(w, &http.Cookie{Name: "b", Value: "2"})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})
+	e := events.APIGatewayV2HTTPRequest{
+		RawPath: "/v1/people/dana", RawQueryString: "x=1&y=two",
+		Headers: map[string]string{"authorization": "Bearer k", "host": "api.example.com"},
+		Cookies: []string{"s=abc", "t=def"},
+		Body:    base64.StdEncoding.EncodeToString([]byte(`{"name":"Dana"}`)), IsBase64Encoded: true,
+	}
+	e.RequestContext.HTTP.Method = "PUT"
+	e.RequestContext.HTTP.SourceIP = "203.0.113.9"
+	e.RequestContext.RequestID = "req-123"
+	res, err := HTTP(h)(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen.Method != "PUT" || seen.URL.Path != "/v1/people/dana" || seen.URL.Query().Get("y") != "two" {
+		t.Errorf("request = %s %s", seen.Method, seen.URL)
+	}
+	if seen.Header.Get("Authorization") != "Bearer k" || seen.Host != "api.example.com" || seen.Header.Get("X-Request-Id") != "req-123" {
+		t.Errorf("headers = %v host %s", seen.Header, seen.Host)
+	}
+	if c, err := seen.Cookie("t"); err != nil || c.Value != "def" {
+		t.Errorf("cookie t = %v, %v", c, err)
+	}
+	if seenBody != `{"name":"Dana"}` {
+		t.Errorf("body = %q", seenBody)
+	}
+	if res.StatusCode != http.StatusCreated || res.Body != `{"ok":true}` || res.Headers["Content-Type"] != "application/json" {
+		t.Errorf("response = %+v", res)
+	}
+	if len(res.Cookies) != 2 || res.IsBase64Encoded {
+		t.Errorf("cookies = %v, base64 = %v", res.Cookies, res.IsBase64Encoded)
+	}
+}
+
+func TestHTTPAdapterRefusesUnreadableRequest(t *testing.T) {
+	t.Parallel()
+	e := events.APIGatewayV2HTTPRequest{RawPath: "/", Body: "%%%", IsBase64Encoded: true}
+	e.RequestContext.HTTP.Method = "POST"
+	res, err := HTTP(http.NotFoundHandler())(context.Background(), e)
+	if err != nil || res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("res = %+v, err = %v; want a 400", res, err)
+	}
+}
+
+func startDev(t *testing.T) *devserver.Server {
+	t.Helper()
+	srv, err := devserver.Start(context.Background(), devserver.Options{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: "k", Config: app.DefaultConfig(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tick: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// seedSurvey stores a survey that is due to be sent, as ingest leaves it.
+func seedSurvey(t *testing.T, a *app.App, id string) {
+	t.Helper()
+	now := a.Now()
+	err := a.Store().Surveys.Create(context.Background(), survey.Survey{
+		ID: id, CustomerID: "c-" + id, Kind: survey.NPS, Channel: survey.Email, To: id + "@example.com",
+		Status: survey.Scheduled, CreatedAt: now, SendAt: now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// One bad message in a batch is reported alone; the rest are sent.
+func TestSendSurveysReportsPartialFailures(t *testing.T) {
+	t.Parallel()
+	srv := startDev(t)
+	seedSurvey(t, srv.App, "sv_one")
+	seedSurvey(t, srv.App, "sv_two")
+	batch := events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "m1", Body: `{"survey_id":"sv_one"}`},
+		{MessageId: "m2", Body: `not json`},
+		{MessageId: "m3", Body: `{"survey_id":"sv_two"}`},
+		{MessageId: "m4", Body: `{"survey_id":"sv_one"}`}, // redelivery: sent once only
+	}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	res, err := SendSurveys(srv.App, log)(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "m2" {
+		t.Fatalf("failures = %+v, want only m2", res.BatchItemFailures)
+	}
+	sent, err := srv.Outbox.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to []string
+	for _, m := range sent {
+		to = append(to, m.To)
+	}
+	if strings.Join(to, ",") != "sv_one@example.com,sv_two@example.com" {
+		t.Errorf("sent to %v, want each survey once", to)
+	}
+}
+
+func TestIngestEventRefusesBadDetailForTheDLQ(t *testing.T) {
+	t.Parallel()
+	srv := startDev(t)
+	tests := []struct{ name, detail string }{
+		{"not an object", `"hello"`},
+		{"unknown field", `{"id":"x","nope":1}`},
+		{"invalid interaction", `{"id":"x"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := IngestEvent(srv.App)(context.Background(), events.EventBridgeEvent{Detail: json.RawMessage(tt.detail)})
+			var bad *BadEvent
+			if !errors.As(err, &bad) {
+				t.Fatalf("err = %v, want a *BadEvent", err)
+			}
+		})
+	}
+}
