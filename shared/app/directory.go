@@ -71,6 +71,9 @@ func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (direc
 	return acct, created, nil
 }
 
+// MaxSpan is the longest date range a listing or report covers.
+const MaxSpan = 2 * 366 * 24 * time.Hour
+
 // ResponseFilter selects answers for GET /v1/responses.
 type ResponseFilter struct {
 	From, To    time.Time
@@ -87,6 +90,9 @@ func (a *App) Responses(ctx context.Context, f ResponseFilter) ([]survey.Respons
 	}
 	if !f.From.Before(f.To) {
 		return nil, FieldError("from", "must be before to")
+	}
+	if f.To.Sub(f.From) > MaxSpan {
+		return nil, FieldError("from", "the range from-to may span at most two years")
 	}
 	list, err := a.store.ResponsesBetween(ctx, f.From, f.To)
 	if err != nil {

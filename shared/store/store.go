@@ -100,18 +100,24 @@ func (s *Store) OpenSMSSurvey(ctx context.Context, phone string, now time.Time) 
 }
 
 // maxMonths bounds a listing's span so one request cannot ask for centuries.
-const maxMonths = 240
+const maxMonths = 36
 
 // ResponsesBetween lists answers whose latest answer time is in [from, to).
 func (s *Store) ResponsesBetween(ctx context.Context, from, to time.Time) ([]survey.Response, error) {
 	return queryMonths(ctx, s.Responses, "ANSWERS#", from, to)
 }
 
+// ErrSpanTooLong refuses a listing over more months than maxMonths.
+var ErrSpanTooLong = fmt.Errorf("store: a listing may span at most %d months", maxMonths)
+
 // queryMonths reads a listing partitioned by month, for times in [from, to).
 func queryMonths[T any](ctx context.Context, c Collection[T], prefix string, from, to time.Time) ([]T, error) {
 	var out []T
 	m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; m.Before(to) && i < maxMonths; i++ {
+	if m.AddDate(0, maxMonths, 0).Before(to) {
+		return nil, ErrSpanTooLong
+	}
+	for m.Before(to) {
 		list, err := c.Query(ctx, Query{Index: Listing, PK: prefix + m.Format(monthFmt), From: TS(from), To: TS(to.Add(-time.Nanosecond)) + "$"})
 		if err != nil {
 			return nil, err

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Bounds keep a load test a test: it never runs longer or sends more than this.
+const (
+	maxLoadCount    = 100_000
+	maxLoadDuration = 10 * time.Minute
+)
+
+// runLoadtest drives a running `cxloop dev` on loopback with interactions,
+// answers and task completions, then checks every count against what it
+// sent: nothing lost, nothing duplicated.
+func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	base := fs.String("url", "http://127.0.0.1:8080", "cxloop dev URL (loopback only)")
+	key := fs.String("api-key", "", "API key (default $CXLOOP_API_KEY)")
+	count := fs.Int("n", 2000, "interactions to send")
+	conc := fs.Int("c", 32, "concurrent clients")
+	limit := fs.Duration("max-duration", 2*time.Minute, "stop after this long, whatever is left")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *key == "" {
+		*key = os.Getenv("CXLOOP_API_KEY")
+	}
+	if err := checkLoopback(*base); err != nil {
+		return err
+	}
+	if *count < 1 || *count > maxLoadCount || *conc < 1 || *conc > 512 || *limit <= 0 || *limit > maxLoadDuration {
+		return usageError(fmt.Sprintf("need 1 <= -n <= %d, 1 <= -c <= 512, 0 < -max-duration <= %s", maxLoadCount, maxLoadDuration))
+	}
+	ctx, cancel := context.WithTimeout(ctx, *limit)
+	defer cancel()
+	lt := &loadTest{base: strings.TrimRight(*base, "/"), key: *key, conc: *conc, run: strconv.FormatInt(time.Now().UnixNano(), 36),
+		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conc}}}
+	return lt.do(ctx, *count, stdout)
+}
+
+
+type loadTest struct {
+	base, key, run string
+	conc           int
+	client         *http.Client
+}
+
+// phase is one measured step: how many requests, how long each took.
+type phase struct {
+	name      string
+	latencies []time.Duration
+	errors    int
+	elapsed   time.Duration
+}
+
+func (p *phase) report(w io.Writer) {
+	slices.Sort(p.latencies)
+	q := func(f float64) time.Duration {
+		if len(p.latencies) == 0 {
+			return 0
+		}
+		return p.latencies[int(f*float64(len(p.latencies)-1))]
+	}
+	fmt.Fprintf(w, "%-12s %6d ok %4d errors  %8.0f/s  p50 %7.2fms  p99 %7.2fms\n", p.name, len(p.latencies), p.errors,
+		float64(len(p.latencies))/p.elapsed.Seconds(), ms(q(0.5)), ms(q(0.99)))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// parallel runs fn for 0..n-1 on the test's clients and times each call.
+func (lt *loadTest) parallel(ctx context.Context, name string, n int, fn func(ctx context.Context, i int) error) *phase {
+	p := &phase{name: name}
+	var mu sync.Mutex
+	var next atomic.Int64
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range lt.conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				err := fn(ctx, i)
+				d := time.Since(t0)
+				mu.Lock()
+				if err != nil {
+					p.errors++
+				} else {
+					p.latencies = append(p.latencies, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	p.elapsed = time.Since(start)
+	return p
+}
+
+func (lt *loadTest) call(ctx context.Context, method, path, contentType string, body []byte, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(path, lt.base+"/v1/") {
+		req.Header.Set("Authorization", "Bearer "+lt.key)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := lt.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: status %d, want %d: %.200s", method, strings.TrimPrefix(path, lt.base), res.StatusCode, want, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
+	owner := "load-owner-" + lt.run
+	acct := "load-acct-" + lt.run
+	if err := lt.call(ctx, "PUT", lt.base+"/v1/people/"+owner, "application/json", []byte(`{"name":"Load Owner","email":"owner@load.example"}`), http.StatusCreated, nil); err != nil {
+		return fmt.Errorf("set up owner: %w", err)
+	}
+	if err := lt.call(ctx, "PUT", lt.base+"/v1/accounts/"+acct, "application/json", []byte(`{"name":"Load Co","owner_id":"`+owner+`"}`), http.StatusCreated, nil); err != nil {
+		return fmt.Errorf("set up account: %w", err)
+	}
+	surveys := make([]string, n)
+	ingest := lt.parallel(ctx, "interactions", n, func(ctx context.Context, i int) error {
+		body := fmt.Appendf(nil, `{"id":"load-%s-%d","occurred_at":"2026-11-23T10:00:00Z","type":"load","channel":"email","survey":"nps",`+
+			`"customer":{"id":"lc-%s-%d","name":"Load Person %d","email":"p%d-%s@load.example"},"account_id":%q}`, lt.run, i, lt.run, i, i, i, lt.run, acct)
+		var res struct {
+			SurveyID string `json:"survey_id"`
+			Status   string `json:"status"`
+		}
+		if err := lt.call(ctx, "POST", lt.base+"/v1/interactions", "application/json", body, http.StatusAccepted, &res); err != nil {
+			return err
+		}
+		if res.Status != "scheduled" {
+			return fmt.Errorf("interaction %d: %s", i, res.Status)
+		}
+		surveys[i] = res.SurveyID
+		return nil
+	})
+
+	var outbox []struct {
+		To    string   `json:"to"`
+		Links []string `json:"links"`
+	}
+	if err := lt.call(ctx, "GET", lt.base+"/dev/outbox", "", nil, http.StatusOK, &outbox); err != nil {
+		return fmt.Errorf("read outbox: %w", err)
+	}
+	links := map[string]string{} // address → survey page
+	emails := map[string]int{}
+	for _, m := range outbox {
+		if strings.HasSuffix(m.To, "-"+lt.run+"@load.example") && len(m.Links) > 0 {
+			emails[m.To]++
+			links[m.To] = strings.SplitN(m.Links[0], "?", 2)[0]
+		}
+	}
+	// Every third answer is unhappy, so the loop has work to do.
+	score := func(i int) int {
+		if i%3 == 0 {
+			return 3
+		}
+		return 9
+	}
+	answers := lt.parallel(ctx, "answers", n, func(ctx context.Context, i int) error {
+		page, ok := links[fmt.Sprintf("p%d-%s@load.example", i, lt.run)]
+		if !ok {
+			return fmt.Errorf("no survey email for interaction %d", i)
+		}
+		form := url.Values{"score": {strconv.Itoa(score(i))}, "comment": {"load"}}
+		return lt.call(ctx, "POST", page, "application/x-www-form-urlencoded", []byte(form.Encode()), http.StatusOK, nil)
+	})
+
+	var open struct {
+		Tasks []struct {
+			ID    string `json:"id"`
+			Owner struct {
+				ID string `json:"id"`
+			} `json:"owner"`
+		} `json:"tasks"`
+	}
+	if err := lt.call(ctx, "GET", lt.base+"/v1/tasks?status=open&owner_id="+owner, "", nil, http.StatusOK, &open); err != nil {
+		return fmt.Errorf("list tasks: %w", err)
+	}
+	completions := lt.parallel(ctx, "completions", len(open.Tasks), func(ctx context.Context, i int) error {
+		return lt.call(ctx, "POST", lt.base+"/v1/tasks/"+open.Tasks[i].ID+"/complete", "application/json",
+			[]byte(`{"outcome":"resolved","root_cause":"other","notes":"load"}`), http.StatusOK, nil)
+	})
+
+	var clock struct {
+		Now time.Time `json:"now"`
+	}
+	if err := lt.call(ctx, "GET", lt.base+"/dev/clock", "", nil, http.StatusOK, &clock); err != nil {
+		return fmt.Errorf("read clock: %w", err)
+	}
+	var stored struct {
+		Responses []struct {
+			CustomerID string `json:"customer_id"`
+		} `json:"responses"`
+	}
+	span := url.Values{"from": {clock.Now.Add(-time.Hour).Format(time.RFC3339)}, "to": {clock.Now.Add(time.Hour).Format(time.RFC3339)}}
+	if err := lt.call(ctx, "GET", lt.base+"/v1/responses?"+span.Encode(), "", nil, http.StatusOK, &stored); err != nil {
+		return fmt.Errorf("list responses: %w", err)
+	}
+	perCustomer := map[string]int{}
+	for _, r := range stored.Responses {
+		if strings.HasPrefix(r.CustomerID, "lc-"+lt.run+"-") {
+			perCustomer[r.CustomerID]++
+		}
+	}
+	wantUnhappy := (n + 2) / 3
+	dupEmails, dupAnswers := 0, 0
+	for _, c := range emails {
+		dupEmails += c - 1
+	}
+	for _, c := range perCustomer {
+		dupAnswers += c - 1
+	}
+	lostAnswers := len(answers.latencies) - len(perCustomer)
+	lostLoops := wantUnhappy - len(open.Tasks)
+	fmt.Fprintf(w, "cxloop loadtest against %s: %d interactions, %d clients\n", lt.base, n, lt.conc)
+	ingest.report(w)
+	answers.report(w)
+	completions.report(w)
+	fmt.Fprintf(w, "surveys emailed %d/%d  answers stored %d/%d  loops %d/%d\n", len(emails), len(ingest.latencies), len(perCustomer), len(answers.latencies), len(open.Tasks), wantUnhappy)
+	fmt.Fprintf(w, "lost: %d  duplicated: %d\n", max(lostAnswers, 0)+max(lostLoops, 0)+len(ingest.latencies)-len(emails), dupEmails+dupAnswers)
+	if ctx.Err() != nil {
+		return fmt.Errorf("stopped at the time limit before finishing")
+	}
+	if lostAnswers != 0 || lostLoops != 0 || dupEmails+dupAnswers != 0 || len(emails) != len(ingest.latencies) ||
+		ingest.errors+answers.errors+completions.errors != 0 {
+		return errors.New("load test found lost, duplicated or failed work")
+	}
+	return nil
+}
+
+// checkLoopback refuses any target but this machine.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return usageError(fmt.Sprintf("-url %q is not a URL", raw))
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return usageError(fmt.Sprintf("-url %q: the load test only targets loopback (127.0.0.1, ::1, localhost)", raw))
+}
