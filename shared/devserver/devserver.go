@@ -154,11 +154,7 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	execs, err := asl.NewDirStore(filepath.Join(opts.DataDir, "executions"))
-	if err != nil {
-		table.Close()
-		return nil, err
-	}
+	execs := localflow.NewTableStore(table)
 	box := outbox.New(table, clk)
 	s := &Server{Outbox: box, Clock: clk, APIKey: apiKey, log: log, table: table}
 	handlers := map[string]looptask.Handler{}
