@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 	// Lambda's provided.al2023 image has no zoneinfo; customers' timezones
@@ -38,6 +39,11 @@ func NewValidator() *Validator {
 		_, err := time.LoadLocation(s)
 		return err == nil
 	})
+	// validator's own e164 makes the '+' optional; a number without it is
+	// not E.164 and would never match the number a reply comes from.
+	_ = v.RegisterValidation("e164", func(fl validator.FieldLevel) bool {
+		return e164.MatchString(fl.Field().String())
+	})
 	_ = v.RegisterValidation("id", func(fl validator.FieldLevel) bool {
 		return ValidID(fl.Field().String())
 	})
@@ -58,6 +64,8 @@ func ValidID(s string) bool {
 	}
 	return true
 }
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
 
 var problems = map[string]string{
 	"required":           "is required",

@@ -4,6 +4,8 @@ package config
 
 import (
 	"fmt"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,16 +34,52 @@ var Variables = map[string]string{
 }
 
 // App returns the core's configuration from getenv, defaults filled in.
+// An error names the variable and value at fault.
 func App(getenv func(string) string) (app.Config, error) {
+	c, err := parse(getenv)
+	if err != nil {
+		return app.Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		// Find the variable that breaks the configuration on its own.
+		names := make([]string, 0, len(Variables))
+		for name := range Variables {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			v := getenv(name)
+			if v == "" {
+				continue
+			}
+			alone, perr := parse(func(k string) string {
+				if k == name {
+					return v
+				}
+				return ""
+			})
+			if perr != nil {
+				continue
+			}
+			if verr := alone.Validate(); verr != nil {
+				return app.Config{}, fmt.Errorf("config: %s=%q: %w", name, v, verr)
+			}
+		}
+		return app.Config{}, fmt.Errorf("config: the CXLOOP_* variables do not fit together: %w", err)
+	}
+	return c, nil
+}
+
+func parse(getenv func(string) string) (app.Config, error) {
 	c := app.DefaultConfig()
 	r := reader{getenv: getenv}
 	c.Org = r.str("CXLOOP_ORG_NAME", c.Org)
 	c.BaseURL = r.str("CXLOOP_BASE_URL", c.BaseURL)
 	c.FallbackOwnerID = r.str("CXLOOP_FALLBACK_OWNER_ID", "")
-	c.Loop.SLA = r.hours("CXLOOP_SLA_HOURS", c.Loop.SLA)
-	c.Loop.EscalateEvery = r.hours("CXLOOP_ESCALATE_EVERY_HOURS", c.Loop.EscalateEvery)
+	c.Loop.SLA = r.duration("CXLOOP_SLA_HOURS", c.Loop.SLA, time.Hour)
+	c.Loop.EscalateEvery = r.duration("CXLOOP_ESCALATE_EVERY_HOURS", c.Loop.EscalateEvery, time.Hour)
 	c.Loop.MaxEscalations = r.int("CXLOOP_MAX_ESCALATIONS", c.Loop.MaxEscalations)
-	c.Loop.RecoveryAfter = r.hours("CXLOOP_RECOVERY_AFTER_HOURS", c.Loop.RecoveryAfter)
+	c.Loop.RecoveryAfter = r.duration("CXLOOP_RECOVERY_AFTER_HOURS", c.Loop.RecoveryAfter, time.Hour)
 	if v := getenv("CXLOOP_ROOT_CAUSES"); v != "" {
 		c.Loop.RootCauses = nil
 		for _, s := range strings.Split(v, ",") {
@@ -50,10 +88,10 @@ func App(getenv func(string) string) (app.Config, error) {
 			}
 		}
 	}
-	c.Survey.Throttle = r.hours("CXLOOP_THROTTLE_DAYS", c.Survey.Throttle/24) * 24
+	c.Survey.Throttle = r.duration("CXLOOP_THROTTLE_DAYS", c.Survey.Throttle, day)
 	c.Survey.ThrottleScope = survey.Scope(r.str("CXLOOP_THROTTLE_SCOPE", string(c.Survey.ThrottleScope)))
-	c.Survey.RemindAfter = r.hours("CXLOOP_REMIND_AFTER_HOURS", c.Survey.RemindAfter)
-	c.Survey.ExpireAfter = r.hours("CXLOOP_EXPIRE_AFTER_DAYS", c.Survey.ExpireAfter/24) * 24
+	c.Survey.RemindAfter = r.duration("CXLOOP_REMIND_AFTER_HOURS", c.Survey.RemindAfter, time.Hour)
+	c.Survey.ExpireAfter = r.duration("CXLOOP_EXPIRE_AFTER_DAYS", c.Survey.ExpireAfter, day)
 	if v := getenv("CXLOOP_QUIET_HOURS"); v != "" {
 		from, until, ok := strings.Cut(v, "-")
 		f, err1 := strconv.Atoi(strings.TrimSpace(from))
@@ -74,13 +112,7 @@ func App(getenv func(string) string) (app.Config, error) {
 			c.Survey.Thresholds[survey.Kind(k)] = score
 		}
 	}
-	if r.err != nil {
-		return app.Config{}, r.err
-	}
-	if err := c.Validate(); err != nil {
-		return app.Config{}, fmt.Errorf("config: %w", err)
-	}
-	return c, nil
+	return c, r.err
 }
 
 type reader struct {
@@ -101,19 +133,24 @@ func (r *reader) str(name, def string) string {
 	return def
 }
 
-// hours reads a number of hours (or days, scaled by the caller); def and
-// the result are durations in hours.
-func (r *reader) hours(name string, def time.Duration) time.Duration {
+const day = 24 * time.Hour
+
+// maxSetting bounds every duration setting: ten years is more than any
+// survey or follow-up needs, and keeps the arithmetic far from overflow.
+const maxSetting = 10 * 366 * day
+
+// duration reads a number of units (hours or days); def is used when unset.
+func (r *reader) duration(name string, def, unit time.Duration) time.Duration {
 	v := r.getenv(name)
 	if v == "" {
 		return def
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		r.fail(name, v, "a non-negative number")
+	if err != nil || math.IsNaN(f) || f < 0 || f*float64(unit) > float64(maxSetting) {
+		r.fail(name, v, fmt.Sprintf("a number from 0 to %.0f", float64(maxSetting)/float64(unit)))
 		return def
 	}
-	return time.Duration(f * float64(time.Hour))
+	return time.Duration(f * float64(unit))
 }
 
 func (r *reader) int(name string, def int) int {

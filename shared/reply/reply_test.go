@@ -8,7 +8,9 @@ import (
 
 func TestParse(t *testing.T) {
 	t.Parallel()
-	score := func(n int, comment string) reply.Reply { return reply.Reply{Kind: reply.Score, Score: n, Comment: comment} }
+	score := func(n int, comment string) reply.Reply {
+		return reply.Reply{Kind: reply.Score, Score: n, Comment: comment}
+	}
 	stop := reply.Reply{Kind: reply.Stop}
 	help := reply.Reply{Kind: reply.Help}
 	unclear := reply.Reply{Kind: reply.Unclear}

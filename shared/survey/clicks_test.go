@@ -42,9 +42,9 @@ func TestClicksSettled(t *testing.T) {
 		{"two links within a minute", survey.Clicks{click(2, 0), click(9, time.Minute)}, t0.Add(time.Hour), true, false, 0, time.Time{}},
 		{"scanner then human 1h later, before settling", burstThenHuman, t0.Add(time.Hour + 9*time.Minute), true, false, 8, t0.Add(time.Hour + 10*time.Minute)},
 		{"scanner then human 1h later, settled", burstThenHuman, t0.Add(time.Hour + 10*time.Minute), true, true, 8, t0.Add(time.Hour + 10*time.Minute)},
-		{"two different human clicks minutes apart", survey.Clicks{click(3, 0), click(5, 4 * time.Minute)}, t0.Add(time.Hour), false, false, 0, time.Time{}},
-		{"same link twice settles from the last", survey.Clicks{click(6, 0), click(6, 30 * time.Second)}, t0.Add(30*time.Second + 10*time.Minute), false, true, 6, t0.Add(30*time.Second + 10*time.Minute)},
-		{"same link twice, 10 min after the first only", survey.Clicks{click(6, 0), click(6, 5 * time.Minute)}, t0.Add(10 * time.Minute), false, false, 6, t0.Add(15 * time.Minute)},
+		{"two different human clicks minutes apart", survey.Clicks{click(3, 0), click(5, 4*time.Minute)}, t0.Add(time.Hour), false, false, 0, time.Time{}},
+		{"same link twice settles from the last", survey.Clicks{click(6, 0), click(6, 30*time.Second)}, t0.Add(30*time.Second + 10*time.Minute), false, true, 6, t0.Add(30*time.Second + 10*time.Minute)},
+		{"same link twice, 10 min after the first only", survey.Clicks{click(6, 0), click(6, 5*time.Minute)}, t0.Add(10 * time.Minute), false, false, 6, t0.Add(15 * time.Minute)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestClicksSettled(t *testing.T) {
 func TestClicksScannerOrderIndependent(t *testing.T) {
 	t.Parallel()
 	// Clicks stored out of order (clock skew between Lambdas) still read the same.
-	c := survey.Clicks{click(4, 30 * time.Second), click(9, 0)}
+	c := survey.Clicks{click(4, 30*time.Second), click(9, 0)}
 	if !c.Scanner() {
 		t.Error("two different scores 30s apart, stored newest first: Scanner() = false")
 	}
