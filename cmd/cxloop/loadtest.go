@@ -56,7 +56,6 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return lt.do(ctx, *count, stdout)
 }
 
-
 type loadTest struct {
 	base, key, run string
 	conc           int
