@@ -240,3 +240,42 @@ func TestLoopRecoveryCheck(t *testing.T) {
 		t.Errorf("open tasks after a recovery answer = %d, want 0", n)
 	}
 }
+
+type closedLoop struct {
+	Unhappy         int      `json:"unhappy"`
+	Closed          int      `json:"closed"`
+	ClosedWithinSLA int      `json:"closed_within_sla"`
+	Open            int      `json:"open"`
+	CompletionRate  *float64 `json:"completion_rate"`
+	SLARate         *float64 `json:"sla_rate"`
+}
+
+func (d *dev) report() closedLoop {
+	d.t.Helper()
+	now := d.now()
+	q := url.Values{"from": {now.AddDate(0, 0, -30).Format("2006-01-02")}, "to": {now.AddDate(0, 0, 1).Format("2006-01-02")}}
+	r := d.raw(http.MethodGet, "/v1/reports/closed-loop?"+q.Encode(), "", apiKey, nil)
+	want(d.t, r, http.StatusOK, "GET /v1/reports/closed-loop")
+	return decodeJSON[closedLoop](d.t, r)
+}
+
+func TestLoopReportCountsLateAndOnTimeClosures(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("r-1", "cust-ana", customerEmail, 3)
+	d.advance("49h")
+	first := d.tasks("status=open")[0].ID
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+first+"/complete", map[string]any{"outcome": "resolved", "root_cause": "billing"}), http.StatusOK, "complete late")
+	got := d.report()
+	if got.Unhappy != 1 || got.Closed != 1 || got.ClosedWithinSLA != 0 || got.CompletionRate == nil || *got.CompletionRate != 1 {
+		t.Fatalf("report after one late closure = %+v, want unhappy 1, closed 1, closed_within_sla 0, completion_rate 1", got)
+	}
+	d.answerAs("r-2", "cust-ben", "ben@acme.example", 2)
+	second := d.tasks("status=open")[0].ID
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+second+"/complete", map[string]any{"outcome": "resolved", "root_cause": "billing"}), http.StatusOK, "complete in time")
+	got = d.report()
+	if got.Unhappy != 2 || got.Closed != 2 || got.SLARate == nil || *got.SLARate != 0.5 {
+		t.Fatalf("report after a second, timely closure = %+v, want sla_rate 0.5", got)
+	}
+}
