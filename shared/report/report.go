@@ -176,7 +176,6 @@ var closeBounds = [...]float64{0, 24, 48, 72, 168}
 type tally struct {
 	unhappy, closed, inSLA, open, overdue, failed int
 	recAnswers, recYes                            int
-	contactN, closeN                              int // samples, for medians
 	causes                                        map[string]int
 }
 
