@@ -11,11 +11,11 @@ import (
 
 // PersonInput is the body of PUT /v1/people/{id}.
 type PersonInput struct {
-	Name      string `json:"name" validate:"required,max=200"`
+	Name      string `json:"name" validate:"required,max=200,nocontrol"`
 	Email     string `json:"email" validate:"required,email,max=254"`
 	Phone     string `json:"phone,omitempty" validate:"omitempty,e164"`
 	ManagerID string `json:"manager_id,omitempty" validate:"omitempty,id"`
-	Team      string `json:"team,omitempty" validate:"max=100"`
+	Team      string `json:"team,omitempty" validate:"max=100,nocontrol"`
 }
 
 // PutPerson creates or replaces an owner or manager.
@@ -43,7 +43,7 @@ func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directo
 
 // AccountInput is the body of PUT /v1/accounts/{id}.
 type AccountInput struct {
-	Name    string `json:"name" validate:"required,max=200"`
+	Name    string `json:"name" validate:"required,max=200,nocontrol"`
 	OwnerID string `json:"owner_id" validate:"required,id"`
 }
 

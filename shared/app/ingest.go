@@ -17,7 +17,7 @@ import (
 type Interaction struct {
 	ID         string         `json:"id" validate:"required,id"`
 	OccurredAt string         `json:"occurred_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
-	Type       string         `json:"type" validate:"required,max=64"`
+	Type       string         `json:"type" validate:"required,max=64,nocontrol"`
 	Channel    survey.Channel `json:"channel" validate:"required,oneof=email sms"`
 	Survey     survey.Kind    `json:"survey" validate:"required,oneof=nps csat ces"`
 	Customer   Contact        `json:"customer" validate:"required"`
@@ -28,7 +28,7 @@ type Interaction struct {
 // Contact is the person to ask.
 type Contact struct {
 	ID       string `json:"id" validate:"required,id"`
-	Name     string `json:"name" validate:"required,max=200"`
+	Name     string `json:"name" validate:"required,max=200,nocontrol"`
 	Email    string `json:"email,omitempty" validate:"omitempty,email,max=254"`
 	Phone    string `json:"phone,omitempty" validate:"omitempty,e164"`
 	Locale   string `json:"locale,omitempty" validate:"omitempty,bcp47_language_tag"`

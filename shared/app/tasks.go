@@ -21,7 +21,7 @@ import (
 // CompleteInput is how an owner closes a follow-up.
 type CompleteInput struct {
 	Outcome           loop.Outcome `json:"outcome" form:"outcome" validate:"required,oneof=resolved contacted unreachable"`
-	RootCause         string       `json:"root_cause" form:"root_cause" validate:"required,max=64"`
+	RootCause         string       `json:"root_cause" form:"root_cause" validate:"required,max=64,nocontrol"`
 	Notes             string       `json:"notes" form:"notes" validate:"max=5000"`
 	MessageToCustomer string       `json:"message_to_customer,omitempty" form:"message_to_customer" validate:"max=2000"`
 	RecoveryCheck     bool         `json:"recovery_check,omitempty" form:"recovery_check"`
@@ -30,7 +30,7 @@ type CompleteInput struct {
 // ReassignInput hands a follow-up to another named person.
 type ReassignInput struct {
 	OwnerID string `json:"owner_id" form:"owner_id" validate:"required,id"`
-	Reason  string `json:"reason" form:"reason" validate:"required,max=500"`
+	Reason  string `json:"reason" form:"reason" validate:"required,max=500,nocontrol"`
 }
 
 // TaskByToken resolves an owner's task link.

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	// Lambda's provided.al2023 image has no zoneinfo; customers' timezones
 	// must resolve everywhere the code runs.
 	_ "time/tzdata"
@@ -44,6 +45,11 @@ func NewValidator() *Validator {
 	_ = v.RegisterValidation("e164", func(fl validator.FieldLevel) bool {
 		return e164.MatchString(fl.Field().String())
 	})
+	// Names end up in email subjects and headers: a line break there is a
+	// header injection, and no person's name contains a control character.
+	_ = v.RegisterValidation("nocontrol", func(fl validator.FieldLevel) bool {
+		return !strings.ContainsFunc(fl.Field().String(), unicode.IsControl)
+	})
 	_ = v.RegisterValidation("id", func(fl validator.FieldLevel) bool {
 		return ValidID(fl.Field().String())
 	})
@@ -78,6 +84,7 @@ var problems = map[string]string{
 	"id":                 "must be 1-128 characters without spaces, '/', '?', '#', '%'",
 	"max":                "is too long",
 	"datetime":           "must be an RFC 3339 time, like 2026-11-23T14:00:00Z",
+	"nocontrol":          "must not contain line breaks or other control characters",
 	"min":                "is too short",
 }
 

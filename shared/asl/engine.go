@@ -1,5 +1,35 @@
 package asl
 
+// Locking
+//
+// The Engine uses two levels of locks, always acquired in this order:
+//
+//  1. record.mu, the execution lock, one per loaded execution. It guards
+//     everything in the record (frame tree, history, status, the set of
+//     invocations in flight) and is held while the execution steps and
+//     while its document is written to the ExecutionStore. So the steps and
+//     saves of one execution are strictly ordered (a later state is never
+//     overwritten by an earlier save), while different executions step and
+//     write concurrently; a store that batches concurrent writers into one
+//     sync sees them together. A goroutine holds at most one execution lock
+//     at a time, and releases it while a Task handler runs, so handlers may
+//     call back into the Engine, even for their own execution.
+//
+//  2. Engine.mu, the global lock. It guards only in-memory maps (machines,
+//     execs, loading, defs) and is held for map operations alone: never
+//     across store I/O, handler invocation, or waiting for an execution
+//     lock. It may be taken while an execution lock is held, never the
+//     reverse.
+//
+// Below both are leaf locks that are never held while taking another:
+// lockedSource.mu (random numbers), the Clock's and the store's own.
+//
+// At most one in-memory record exists per running execution. Records enter
+// Engine.execs only in acquire, while it holds the ARN's slot in
+// Engine.loading (so an ARN is loaded or created by one goroutine at a
+// time), and they leave it only after their final state is saved (forget),
+// so a load that starts after a record left sees the final document.
+
 import (
 	"bytes"
 	"context"
@@ -58,7 +88,9 @@ type StateMachine struct {
 // safe for concurrent use. Non-waiting states run synchronously inside the
 // call that made them runnable (StartExecution, SendTask*, Tick), so when
 // such a call returns the execution is quiescent: blocked on a Wait, a
-// retry back-off, a task token, or finished.
+// retry back-off, a task token, or finished. Calls on different executions
+// run in parallel, store writes included; calls on the same execution take
+// turns step by step (see Locking above).
 type Engine struct {
 	store   ExecutionStore
 	clock   Clock
@@ -68,12 +100,26 @@ type Engine struct {
 	account string
 	roleARN string
 
-	mu       sync.Mutex
+	rnd *mrand.Rand // MathRandom and UUID; safe for concurrent use
+
+	mu       sync.Mutex               // the global lock; see Locking above
 	machines map[string]*StateMachine // by name
-	execs    map[string]*record       // loaded executions, by ARN
+	execs    map[string]*record       // running executions in memory, by ARN
+	loading  map[string]chan struct{} // ARNs being loaded or created; closed when done
 	defs     map[string]*Definition   // parsed definitions of loaded executions, by raw JSON
-	inflight map[string]bool          // frame invocations under way, by execARN/frameID/run
-	rnd      *mrand.Rand              // MathRandom and UUID
+}
+
+// lockedSource makes a random source safe for concurrent use (a
+// math/rand/v2 Rand has no state beyond its source).
+type lockedSource struct {
+	mu  sync.Mutex
+	src mrand.Source
+}
+
+func (s *lockedSource) Uint64() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.src.Uint64()
 }
 
 // NewEngine returns an engine. Call Register for each state machine and,
@@ -83,7 +129,7 @@ func NewEngine(cfg Config) *Engine {
 		store: cfg.Store, clock: cfg.Clock, invoker: cfg.Invoker, log: cfg.Logger,
 		region: cfg.Region, account: cfg.Account, roleARN: cfg.RoleARN,
 		machines: map[string]*StateMachine{}, execs: map[string]*record{},
-		defs: map[string]*Definition{}, inflight: map[string]bool{},
+		loading: map[string]chan struct{}{}, defs: map[string]*Definition{},
 	}
 	if e.store == nil {
 		e.store = NewMemoryStore()
@@ -102,7 +148,7 @@ func NewEngine(cfg Config) *Engine {
 	}
 	var seed [32]byte
 	_, _ = rand.Read(seed[:])
-	e.rnd = mrand.New(mrand.NewChaCha8(seed))
+	e.rnd = mrand.New(&lockedSource{src: mrand.NewChaCha8(seed)})
 	return e
 }
 
@@ -171,60 +217,108 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 
 	e.mu.Lock()
 	sm, ok := e.machines[e.machineName(stateMachine)]
+	e.mu.Unlock()
 	if !ok {
-		e.mu.Unlock()
 		return nil, fmt.Errorf("start execution %q: state machine %q: %w", name, stateMachine, ErrStateMachineNotFound)
 	}
 	arn := e.ExecutionARN(sm.Name, name)
-	existing, err := e.lookup(ctx, arn)
-	if err != nil && !errors.Is(err, ErrExecutionDoesNotExist) {
-		e.mu.Unlock()
+	rec, created, err := e.acquire(ctx, arn, func() *record {
+		now := e.clock.Now()
+		rec := &record{
+			ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
+			Definition: sm.Definition.raw, Input: compact, Status: StatusRunning, StartTime: now,
+			Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
+			def:  sm.Definition, input: inVal,
+		}
+		if sm.Definition.TimeoutSeconds > 0 {
+			d := now.Add(time.Duration(sm.Definition.TimeoutSeconds) * time.Second)
+			rec.Deadline = &d
+		}
+		st := &stepper{e: e, rec: rec, now: now}
+		st.event("ExecutionStarted", "", "", "")
+		return rec
+	})
+	if err != nil {
 		return nil, err
 	}
-	if existing != nil {
-		prev, _ := decodeJSON(existing.Input)
-		e.mu.Unlock()
+	defer rec.mu.Unlock()
+	if !created {
+		prev, _ := decodeJSON(rec.Input)
 		if jsonEqual(prev, inVal) {
-			return existing.snapshot(), nil
+			return rec.snapshot(), nil
 		}
 		return nil, fmt.Errorf("start execution %s: %w", arn, ErrExecutionAlreadyExists)
 	}
-	now := e.clock.Now()
-	rec := &record{
-		ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
-		Definition: sm.Definition.raw, Input: compact, Status: StatusRunning, StartTime: now,
-		Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
-		def:  sm.Definition, input: inVal,
-	}
-	if sm.Definition.TimeoutSeconds > 0 {
-		d := now.Add(time.Duration(sm.Definition.TimeoutSeconds) * time.Second)
-		rec.Deadline = &d
-	}
-	st := &stepper{e: e, rec: rec, now: now}
-	st.event("ExecutionStarted", "", "", "")
-	e.execs[arn] = rec
+	e.mu.Lock()
 	e.defs[string(rec.Definition)] = sm.Definition
+	e.mu.Unlock()
 	if err := e.save(ctx, rec); err != nil {
-		delete(e.execs, arn)
-		e.mu.Unlock()
+		// It never existed: whoever found it in execs meanwhile retries.
+		rec.dead = true
+		e.forget(rec)
 		return nil, err
 	}
-	e.mu.Unlock()
 	e.log.Info("asl: execution started", "stateMachine", sm.Name, "execution", name)
 
-	if err := e.drive(ctx, arn); err != nil {
+	if err := e.drive(ctx, rec, false); err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	return rec.snapshot(), nil
 }
 
-// lookup finds an execution in memory or the store; e.mu must be held.
-func (e *Engine) lookup(ctx context.Context, arn string) (*record, error) {
-	if r, ok := e.execs[arn]; ok {
-		return r, nil
+// acquire returns the execution arn with its lock held: the in-memory
+// record if it is loaded, else the stored one, else (if mk is not nil) a
+// new one from mk, which the caller must save; created reports the latter.
+// A running execution loaded from the store or created stays in memory.
+// Errors wrap ErrExecutionDoesNotExist when there is no such execution.
+// No lock may be held by the caller.
+func (e *Engine) acquire(ctx context.Context, arn string, mk func() *record) (rec *record, created bool, err error) {
+	for {
+		e.mu.Lock()
+		if r, ok := e.execs[arn]; ok {
+			e.mu.Unlock()
+			r.mu.Lock()
+			if r.dead {
+				r.mu.Unlock()
+				continue
+			}
+			return r, false, nil
+		}
+		if ch, ok := e.loading[arn]; ok {
+			e.mu.Unlock()
+			<-ch
+			continue
+		}
+		ch := make(chan struct{})
+		e.loading[arn] = ch
+		e.mu.Unlock()
+		return e.load(ctx, arn, mk, ch)
 	}
+}
+
+// load is acquire's slow path, run while holding arn's loading slot ch.
+func (e *Engine) load(ctx context.Context, arn string, mk func() *record, ch chan struct{}) (rec *record, created bool, err error) {
+	defer func() {
+		if rec != nil {
+			rec.mu.Lock() // uncontended: rec is not shared yet
+		}
+		e.mu.Lock()
+		if rec != nil && rec.Status == StatusRunning {
+			e.execs[arn] = rec
+		}
+		delete(e.loading, arn)
+		e.mu.Unlock()
+		close(ch)
+	}()
+	rec, err = e.fetch(ctx, arn)
+	if mk != nil && errors.Is(err, ErrExecutionDoesNotExist) {
+		return mk(), true, nil
+	}
+	return rec, false, err
+}
+
+// fetch reads and decodes an execution from the store, with no lock held.
+func (e *Engine) fetch(ctx context.Context, arn string) (*record, error) {
 	doc, err := e.store.Get(ctx, arn)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("execution %s: %w", arn, ErrExecutionDoesNotExist)
@@ -235,9 +329,6 @@ func (e *Engine) lookup(ctx context.Context, arn string) (*record, error) {
 	r, err := e.decodeRecord(doc)
 	if err != nil {
 		return nil, fmt.Errorf("load execution %s: %w", arn, err)
-	}
-	if r.Status == StatusRunning {
-		e.execs[arn] = r
 	}
 	return r, nil
 }
@@ -252,26 +343,46 @@ func (e *Engine) decodeRecord(doc []byte) (*record, error) {
 	if r.Root == nil {
 		return nil, fmt.Errorf("decode: no root frame")
 	}
+	e.mu.Lock()
 	def, ok := e.defs[string(r.Definition)]
+	e.mu.Unlock()
 	if !ok {
 		var err error
 		if def, err = Parse(r.Definition); err != nil {
 			return nil, fmt.Errorf("definition: %w", err)
 		}
+		e.mu.Lock()
 		e.defs[string(r.Definition)] = def
+		e.mu.Unlock()
 	}
 	r.def = def
 	return r, nil
 }
 
+// forget drops a finished (or dead) record from memory; r.mu must be held,
+// and a finished record's final state must be saved.
+func (e *Engine) forget(r *record) {
+	e.mu.Lock()
+	if e.execs[r.ARN] == r {
+		delete(e.execs, r.ARN)
+	}
+	e.mu.Unlock()
+	r.gone = true
+}
+
+// save persists r; r.mu must be held (and Engine.mu must not be), which
+// orders the saves of one execution.
 func (e *Engine) save(ctx context.Context, r *record) error {
 	doc, err := json.Marshal(r)
 	if err != nil {
+		r.unsaved = true
 		return fmt.Errorf("encode execution %s: %w", r.ARN, err)
 	}
 	if err := e.store.Put(context.WithoutCancel(ctx), r.ARN, doc); err != nil {
+		r.unsaved = true
 		return fmt.Errorf("persist execution %s: %w", r.ARN, err)
 	}
+	r.unsaved = false
 	return nil
 }
 
@@ -287,15 +398,13 @@ type invocation struct {
 }
 
 // drive runs an execution until it is quiescent: it settles the frame
-// tree, performs one pending task invocation outside the lock, applies its
-// result, and repeats.
-func (e *Engine) drive(ctx context.Context, arn string) error {
-	applied := false // a handler result was applied and is not yet persisted
+// tree, saves it, performs one pending task invocation with the execution
+// lock released, applies its result, and repeats. rec.mu must be held on
+// entry; it is held again on return. dirty asks for a save even if
+// settling changes nothing (the caller changed the record).
+func (e *Engine) drive(ctx context.Context, rec *record, dirty bool) error {
 	for {
-		e.mu.Lock()
-		rec, ok := e.execs[arn]
-		if !ok {
-			e.mu.Unlock()
+		if rec.gone {
 			return nil
 		}
 		st := &stepper{e: e, rec: rec, now: e.clock.Now()}
@@ -304,53 +413,50 @@ func (e *Engine) drive(ctx context.Context, arn string) error {
 		if rec.Status == StatusRunning && ctx.Err() == nil {
 			job = e.nextInvocation(st)
 		}
-		if changed || applied || job != nil {
+		if changed || dirty || rec.unsaved || job != nil {
 			if err := e.save(ctx, rec); err != nil {
 				if job != nil {
-					delete(e.inflight, job.key)
+					delete(rec.inflight, job.key)
 				}
-				e.mu.Unlock()
 				return err
 			}
-			applied = false
+			dirty = false
 		}
 		if rec.Status != StatusRunning {
 			e.log.Info("asl: execution finished", "execution", rec.Name, "status", rec.Status, "error", rec.Error)
-			delete(e.execs, arn)
+			e.forget(rec)
+			return nil
 		}
-		e.mu.Unlock()
 		if job == nil {
 			return nil
 		}
+		rec.mu.Unlock()
 		out, err := e.invoke(ctx, job)
+		rec.mu.Lock()
+		delete(rec.inflight, job.key)
 		if ctx.Err() != nil {
 			// Abandoned, not failed: the frame stays in phaseInvoke and the
 			// next Tick or Resume invokes it again (at least once).
-			e.mu.Lock()
-			delete(e.inflight, job.key)
-			e.mu.Unlock()
 			return ctx.Err()
 		}
-		e.mu.Lock()
-		delete(e.inflight, job.key)
-		if rec, ok := e.execs[arn]; ok && rec.Status == StatusRunning {
+		if !rec.gone && rec.Status == StatusRunning {
 			st := &stepper{e: e, rec: rec, now: e.clock.Now()}
 			st.applyInvocation(job, out, err)
-			applied = true
+			dirty = true
 		}
-		e.mu.Unlock()
 	}
 }
 
-// nextInvocation claims the first frame waiting for a handler call.
+// nextInvocation claims the first frame waiting for a handler call;
+// s.rec.mu must be held.
 func (e *Engine) nextInvocation(s *stepper) *invocation {
 	var job *invocation
 	s.rec.Root.walk(func(f *frame) {
 		if job != nil || f.Phase != phaseInvoke {
 			return
 		}
-		key := s.rec.ARN + "/" + f.ID + "/" + strconv.FormatInt(f.Run, 10)
-		if e.inflight[key] {
+		key := f.ID + "/" + strconv.FormatInt(f.Run, 10)
+		if s.rec.inflight[key] {
 			return
 		}
 		st := s.stateOf(f)
@@ -370,7 +476,10 @@ func (e *Engine) nextInvocation(s *stepper) *invocation {
 				j.payload = json.RawMessage("{}")
 			}
 		}
-		e.inflight[key] = true
+		if s.rec.inflight == nil {
+			s.rec.inflight = map[string]bool{}
+		}
+		s.rec.inflight[key] = true
 		job = j
 	})
 	return job
@@ -482,13 +591,14 @@ func parseToken(tok string) (arn, frameID string, err error) {
 	return parts[1], parts[2], nil
 }
 
-// waitingFrame finds the frame waiting on tok; e.mu must be held.
+// waitingFrame finds the frame waiting on tok. On success the execution's
+// lock is held and the caller must release it; on error it is not held.
 func (e *Engine) waitingFrame(ctx context.Context, tok string) (*stepper, *frame, error) {
 	arn, frameID, err := parseToken(tok)
 	if err != nil {
 		return nil, nil, err
 	}
-	rec, err := e.lookup(ctx, arn)
+	rec, _, err := e.acquire(ctx, arn, nil)
 	if errors.Is(err, ErrExecutionDoesNotExist) {
 		return nil, nil, ErrTaskDoesNotExist
 	}
@@ -499,12 +609,15 @@ func (e *Engine) waitingFrame(ctx context.Context, tok string) (*stepper, *frame
 	if rec.Status != StatusRunning || f == nil || f.Token != tok || (f.Phase != phaseToken && f.Phase != phaseInvoke) {
 		// AWS answers TaskTimedOut for tokens of tasks that are no longer
 		// waiting, whatever ended them.
+		rec.mu.Unlock()
 		return nil, nil, ErrTaskTimedOut
 	}
 	s := &stepper{e: e, rec: rec, now: e.clock.Now()}
 	// A deadline that passed but was not yet ticked still counts.
 	if s.advance(f) {
-		if err := e.save(ctx, rec); err != nil {
+		err := e.save(ctx, rec)
+		rec.mu.Unlock()
+		if err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, ErrTaskTimedOut
@@ -519,44 +632,37 @@ func (e *Engine) SendTaskSuccess(ctx context.Context, token string, output json.
 	if err != nil {
 		return fmt.Errorf("send task success: %w: %v", ErrInvalidOutput, err)
 	}
-	e.mu.Lock()
 	s, f, err := e.waitingFrame(ctx, token)
 	if err != nil {
-		e.mu.Unlock()
 		return fmt.Errorf("send task success: %w", err)
 	}
+	defer s.rec.mu.Unlock()
 	st := s.stateOf(f)
 	s.event("TaskSucceeded", st.Name, "", "")
 	s.complete(f, st, v)
-	arn := s.rec.ARN
-	e.mu.Unlock()
-	return e.drive(ctx, arn)
+	return e.drive(ctx, s.rec, true)
 }
 
 // SendTaskFailure fails the task waiting on token with the given error
 // name and cause; Retry and Catch apply.
 func (e *Engine) SendTaskFailure(ctx context.Context, token, errorName, cause string) error {
-	e.mu.Lock()
 	s, f, err := e.waitingFrame(ctx, token)
 	if err != nil {
-		e.mu.Unlock()
 		return fmt.Errorf("send task failure: %w", err)
 	}
+	defer s.rec.mu.Unlock()
 	s.fail(f, s.stateOf(f), &stateError{Name: errorName, Cause: cause})
-	arn := s.rec.ARN
-	e.mu.Unlock()
-	return e.drive(ctx, arn)
+	return e.drive(ctx, s.rec, true)
 }
 
 // SendTaskHeartbeat restarts the HeartbeatSeconds countdown of the task
 // waiting on token.
 func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	s, f, err := e.waitingFrame(ctx, token)
 	if err != nil {
 		return fmt.Errorf("send task heartbeat: %w", err)
 	}
+	defer s.rec.mu.Unlock()
 	if f.Heartbeat > 0 {
 		t := s.now.Add(time.Duration(f.Heartbeat) * time.Second)
 		f.HeartbeatAt = &t
@@ -567,20 +673,22 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 
 // StopExecution aborts a running execution.
 func (e *Engine) StopExecution(ctx context.Context, stateMachine, name, errorName, cause string) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	arn := e.ExecutionARN(stateMachine, name)
-	rec, err := e.lookup(ctx, arn)
+	rec, _, err := e.acquire(ctx, arn, nil)
 	if err != nil {
 		return fmt.Errorf("stop execution: %w", err)
 	}
+	defer rec.mu.Unlock()
 	if rec.Status != StatusRunning {
 		return nil
 	}
 	s := &stepper{e: e, rec: rec, now: e.clock.Now()}
 	s.finishExecution(StatusAborted, nil, errorName, cause)
-	delete(e.execs, arn)
-	return e.save(ctx, rec)
+	if err := e.save(ctx, rec); err != nil {
+		return err // still in memory, unsaved: the next Tick saves it
+	}
+	e.forget(rec)
+	return nil
 }
 
 // Resume loads every running execution from the store and runs each until
@@ -592,81 +700,84 @@ func (e *Engine) Resume(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	var arns []string
+	var running []*record
 	var errs []error
-	e.mu.Lock()
 	for _, k := range keys {
-		if _, ok := e.execs[k]; ok {
-			arns = append(arns, k)
-			continue
-		}
-		doc, err := e.store.Get(ctx, k)
+		rec, _, err := e.acquire(ctx, k, nil)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("resume: %w", err))
 			continue
 		}
-		rec, err := e.decodeRecord(doc)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("resume %s: %w", k, err))
-			continue
+		if rec.Status == StatusRunning && !rec.gone {
+			running = append(running, rec)
 		}
-		if rec.Status == StatusRunning {
-			e.execs[k] = rec
-			arns = append(arns, k)
-		}
+		rec.mu.Unlock()
 	}
-	e.mu.Unlock()
-	for _, arn := range arns {
-		if err := e.drive(ctx, arn); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, e.driveAll(ctx, running)...)
 	return errors.Join(errs...)
 }
 
 // Tick runs everything due at Clock.Now(): ended Waits, elapsed retry
 // back-offs, task and heartbeat timeouts, execution timeouts, and task
-// invocations left over by a cancelled call.
+// invocations left over by a cancelled call. Executions are visited one at
+// a time in ARN order, without the global lock, so other calls (on other
+// executions or, between steps, on the same one) proceed meanwhile.
 func (e *Engine) Tick(ctx context.Context) error {
+	return errors.Join(e.driveAll(ctx, e.loaded())...)
+}
+
+// loaded lists the executions in memory, by ARN (which never changes, so
+// it may be read without the execution lock).
+func (e *Engine) loaded() []*record {
 	e.mu.Lock()
-	arns := make([]string, 0, len(e.execs))
-	for arn := range e.execs {
-		arns = append(arns, arn)
+	recs := make([]*record, 0, len(e.execs))
+	for _, r := range e.execs {
+		recs = append(recs, r)
 	}
 	e.mu.Unlock()
-	sort.Strings(arns)
+	sort.Slice(recs, func(i, j int) bool { return recs[i].ARN < recs[j].ARN })
+	return recs
+}
+
+// driveAll drives each execution in turn until it is quiescent.
+func (e *Engine) driveAll(ctx context.Context, recs []*record) []error {
 	var errs []error
-	for _, arn := range arns {
-		if err := e.drive(ctx, arn); err != nil {
+	for _, rec := range recs {
+		rec.mu.Lock()
+		err := e.drive(ctx, rec, false)
+		rec.mu.Unlock()
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // NextWakeup returns the earliest deadline among running executions, so a
 // virtual-clock driver can jump straight to it; ok is false when nothing is
 // scheduled.
 func (e *Engine) NextWakeup() (t time.Time, ok bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	consider := func(p *time.Time) {
 		if p != nil && (!ok || p.Before(t)) {
 			t, ok = *p, true
 		}
 	}
-	for _, rec := range e.execs {
-		consider(rec.Deadline)
-		rec.Root.walk(func(f *frame) {
-			if f.terminal() {
-				return
-			}
-			consider(f.Until)
-			consider(f.TimeoutAt)
-			if f.Phase == phaseToken {
-				consider(f.HeartbeatAt)
-			}
-		})
+	for _, rec := range e.loaded() {
+		rec.mu.Lock()
+		if !rec.gone && rec.Status == StatusRunning {
+			consider(rec.Deadline)
+			rec.Root.walk(func(f *frame) {
+				if f.terminal() {
+					return
+				}
+				consider(f.Until)
+				consider(f.TimeoutAt)
+				if f.Phase == phaseToken {
+					consider(f.HeartbeatAt)
+				}
+			})
+		}
+		rec.mu.Unlock()
 	}
 	return t, ok
 }
@@ -695,12 +806,11 @@ func (e *Engine) DescribeExecution(ctx context.Context, stateMachine, name strin
 
 // DescribeExecutionARN is DescribeExecution by execution ARN.
 func (e *Engine) DescribeExecutionARN(ctx context.Context, arn string) (*Execution, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	rec, err := e.lookup(ctx, arn)
+	rec, _, err := e.acquire(ctx, arn, nil)
 	if err != nil {
 		return nil, fmt.Errorf("describe execution: %w", err)
 	}
+	defer rec.mu.Unlock()
 	return rec.snapshot(), nil
 }
 
@@ -712,31 +822,30 @@ func (e *Engine) ListExecutions(ctx context.Context, stateMachine string, status
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var out []*Execution
 	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix) {
 			continue
 		}
-		rec, err := e.lookup(ctx, k)
+		rec, _, err := e.acquire(ctx, k, nil)
 		if err != nil {
 			return nil, fmt.Errorf("list executions: %w", err)
 		}
-		if status != "" && rec.Status != status {
-			continue
+		var x *Execution
+		if status == "" || rec.Status == status {
+			x = rec.snapshot()
 		}
-		x := rec.snapshot()
-		x.History = nil
-		out = append(out, x)
+		rec.mu.Unlock()
+		if x != nil {
+			x.History = nil
+			out = append(out, x)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].StartDate.After(out[j].StartDate) })
 	return out, nil
 }
 
 func (e *Engine) newUUID() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], e.rnd.Uint64())
 	binary.LittleEndian.PutUint64(b[8:], e.rnd.Uint64())

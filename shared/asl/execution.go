@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -151,6 +152,25 @@ type record struct {
 
 	def   *Definition
 	input any
+
+	// mu is the execution lock (see the lock hierarchy in engine.go). It
+	// guards every field of the record, including the persisted ones above,
+	// and is held across the record's store writes, so that one
+	// execution's steps and saves are strictly ordered. It is never held
+	// while a Task handler runs.
+	mu sync.Mutex
+	// inflight marks frame invocations under way, by frameID/run, so
+	// concurrent drivers of this execution don't invoke a frame twice.
+	inflight map[string]bool
+	// gone: the record left Engine.execs (it finished, or its creation was
+	// never persisted); drivers holding it stop.
+	gone bool
+	// dead: the record was created by StartExecution but its first save
+	// failed; it never existed and lookups must not use it.
+	dead bool
+	// unsaved: the last save failed, so the next driver saves even if
+	// nothing changed.
+	unsaved bool
 }
 
 func (r *record) snapshot() *Execution {

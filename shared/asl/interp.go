@@ -8,8 +8,9 @@ import (
 )
 
 // The interpreter proper: pure transitions of a frame tree, always called
-// with Engine.mu held. Task invocations are the only side effects; they are
-// left in phaseInvoke for the driver (engine.go) to perform without the lock.
+// with the execution's lock (record.mu) held and Engine.mu not held. Task
+// invocations are the only side effects; they are left in phaseInvoke for
+// the driver (engine.go) to perform without the lock.
 
 // stepper carries what one locked section needs.
 type stepper struct {
