@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -109,6 +110,9 @@ type Built struct {
 	App    *app.App
 	APIKey string
 	Logger *slog.Logger
+	// PageRatePerMinute limits each client address on the link pages
+	// (CXLOOP_PAGE_RATE_PER_MINUTE, default 120; 0 turns it off).
+	PageRatePerMinute int
 }
 
 // New builds the core for the named function from its environment and
@@ -172,7 +176,13 @@ func New(ctx context.Context, function string, log *slog.Logger) (*Built, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log}, nil
+	rate := 120
+	if v := getenv("CXLOOP_PAGE_RATE_PER_MINUTE"); v != "" {
+		if rate, err = strconv.Atoi(v); err != nil || rate < 0 {
+			return nil, fmt.Errorf("CXLOOP_PAGE_RATE_PER_MINUTE=%q: want a whole number of requests per minute, 0 for no limit", v)
+		}
+	}
+	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log, PageRatePerMinute: rate}, nil
 }
 
 // withheld stands in for a service a function is not allowed to use: a

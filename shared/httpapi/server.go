@@ -23,14 +23,18 @@ type Config struct {
 	// APIKey authorises /v1/*. It is compared in constant time.
 	APIKey string
 	Logger *slog.Logger
+	// PageRatePerMinute limits requests per client address to the link
+	// pages and the dashboard sign-in; 0 means no limit (local use).
+	PageRatePerMinute int
 }
 
 // Server routes requests to the core.
 type Server struct {
-	app *app.App
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	app     *app.App
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limiter *pageLimiter
 }
 
 // New returns the edge for a.
@@ -40,6 +44,9 @@ func New(a *app.App, cfg Config) *Server {
 		log = slog.Default()
 	}
 	s := &Server{app: a, cfg: cfg, log: log, mux: http.NewServeMux()}
+	if cfg.PageRatePerMinute > 0 {
+		s.limiter = newPageLimiter(cfg.PageRatePerMinute, time.Now)
+	}
 	s.routes()
 	return s
 }
@@ -64,12 +71,12 @@ func (s *Server) routes() {
 	s.mux.Handle("/v1/", api(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
 	}))
-	s.mux.HandleFunc("GET /s/{token}", s.surveyPage)
-	s.mux.HandleFunc("POST /s/{token}", s.surveySubmit)
-	s.mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
-	s.mux.HandleFunc("POST /u/{token}", s.unsubscribe)
-	s.mux.HandleFunc("GET /t/{token}", s.taskPage)
-	s.mux.HandleFunc("POST /t/{token}", s.taskAction)
+	s.mux.HandleFunc("GET /s/{token}", s.limitPages(s.surveyPage))
+	s.mux.HandleFunc("POST /s/{token}", s.limitPages(s.surveySubmit))
+	s.mux.HandleFunc("GET /u/{token}", s.limitPages(s.unsubscribePage))
+	s.mux.HandleFunc("POST /u/{token}", s.limitPages(s.unsubscribe))
+	s.mux.HandleFunc("GET /t/{token}", s.limitPages(s.taskPage))
+	s.mux.HandleFunc("POST /t/{token}", s.limitPages(s.taskAction))
 	s.mux.HandleFunc("GET /assets/cxloop.css", serveCSS)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
