@@ -19,7 +19,7 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 	cd infra/tools && npm ci --no-audit --no-fund
 
 ## test: everything CI runs
-test: tools lint unit asl-validate difftest
+test: tools lint unit asl-validate difftest browser
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -89,3 +89,22 @@ localstack-test:
 	@if ! docker info >/dev/null 2>&1; then echo "skipping LocalStack: no Docker engine here"; exit 0; fi; \
 	docker compose -f infra/localstack/docker-compose.yml up -d --wait && \
 	infra/localstack/deploy.sh && infra/localstack/test.sh
+
+## browser: the whole story in headless Chromium, keyboard and 360 px checks, axe audits (artifacts in artifacts/browser)
+.PHONY: browser
+browser: tools
+	CXLOOP_REQUIRE_BROWSER=$${CI:+1} go test -count=1 -tags browser -run Browser ./shared/devserver/
+
+## build: cross-compile every function for Lambda (linux/arm64, CGO off, lambda.norpc, stripped) into bin/<name>/bootstrap
+build:
+	@for fn in $(FUNCTIONS); do \
+		echo "bin/$$fn/bootstrap"; \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)" -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+	@wc -c bin/*/bootstrap
+
+## invoke: run a function locally on an events file through the Runtime API harness, like `sam local invoke -e` without Docker: make invoke FN=api EVENT=events/api/get-tasks-open.json
+.PHONY: invoke
+invoke:
+	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function> EVENT=<events/...json> (see ls events/)"; exit 2; fi
+	$(GO) run ./cmd/cxloop invoke --fn $(FN) --event $(EVENT)

@@ -62,7 +62,7 @@ const opt = parseArgs(process.argv.slice(2));
 const BASE = opt.url;
 const ART = opt.artifacts;
 const AXE = require.resolve('axe-core/axe.min.js');
-const ORG_NOTE_SIGNER = 'María García'; // the owner, seeded below
+const OWNER_NAME = 'María García'; // acme's owner, seeded below
 const run = Date.now().toString(36); // makes this run's customers unique
 
 const MOBILE = { width: 360, height: 740 };
@@ -345,6 +345,9 @@ async function signIn(page, how) {
     await page.keyboard.type(opt.key);
     await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')]);
   } else {
+    await shot(page, 'dashboard-signin');
+    await noHScroll(page, `the dashboard sign-in at ${page.viewportSize().width}px`);
+    await audit(page, 'dashboard-signin');
     await page.getByLabel('API key').fill(opt.key);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
@@ -403,7 +406,7 @@ await runSection('seed through the API', async () => {
   const now = await clockNow();
   occurred = new Date(+now - 10 * 60e3).toISOString();
   await apiOK('PUT', '/v1/people/dana', { name: 'Dana Whitfield', email: 'dana@example.com', team: 'Customer Success' });
-  await apiOK('PUT', '/v1/people/maria', { name: 'María García', email: 'maria@example.com', manager_id: 'dana', team: 'Customer Success' });
+  await apiOK('PUT', '/v1/people/maria', { name: OWNER_NAME, email: 'maria@example.com', manager_id: 'dana', team: 'Customer Success' });
   await apiOK('PUT', '/v1/accounts/acme', { name: 'Acme Logistics', owner_id: 'maria' });
   const r = await apiOK('POST', '/v1/interactions', interaction(`browser-${run}-1`, ana, occurred), [202]);
   must(r.status !== 'skipped', `the interaction is accepted for a survey (got ${JSON.stringify(r)})`);
@@ -429,6 +432,7 @@ await runSection('story: the customer answers from the email', async () => {
   must(/\/dev\/outbox\/./.test(page.url()), 'clicking the email in the outbox opens it');
   await shot(page, 'survey-email');
   await noHScroll(page, 'the survey email');
+  await audit(page, 'survey-email');
   where = 'survey';
   await page.getByRole('link', { name: '3 / 10', exact: true }).click();
   await page.waitForLoadState('load');
@@ -473,6 +477,7 @@ await runSection('story: the owner follows up from the task email', async () => 
   await page.waitForLoadState('load');
   await shot(page, 'task-email');
   await noHScroll(page, 'the task email');
+  await audit(page, 'task-email');
   where = 'task';
   await page.getByRole('link', { name: 'Open the follow-up' }).click();
   await page.waitForLoadState('load');
@@ -511,7 +516,7 @@ await runSection('story: the dashboard shows the closed loop', async () => {
     must(c['Loops closed'].num === '100%' && c['Open']?.num === '0', `on a fresh server: 100% closed, 0 open (got ${JSON.stringify(c)})`);
   }
   must(await dash.locator('svg.chart').count() >= 1, 'the dashboard draws charts');
-  soft((await dash.locator('main').innerText()).includes('María García'), 'the dashboard lists the owner');
+  soft((await dash.locator('main').innerText()).includes(OWNER_NAME), 'the dashboard lists the owner');
   await shot(dash, 'dashboard-after');
   await noHScroll(dash, 'the dashboard at 1280px');
   await audit(dash, 'dashboard');
@@ -533,10 +538,11 @@ await runSection('story: the customer hears back from the owner by name', async 
   await page.waitForLoadState('load');
   const text = await page.locator('body').innerText();
   must(text.includes(note), 'the email to the customer carries the owner’s note');
-  must(text.includes(ORG_NOTE_SIGNER), `the note is signed “${ORG_NOTE_SIGNER}”`);
-  must(text.indexOf(ORG_NOTE_SIGNER) > text.indexOf(note), 'the signature comes after the note');
+  must(text.includes(OWNER_NAME), `the note is signed “${OWNER_NAME}”`);
+  must(text.indexOf(OWNER_NAME) > text.indexOf(note), 'the signature comes after the note');
   await shot(page, 'customer-note');
   await noHScroll(page, 'the customer’s note email');
+  await audit(page, 'customer-note');
 });
 
 // ---------------------------------------------------------------- keyboard
