@@ -22,6 +22,7 @@ const usage = `cxloop – post-interaction surveys with a closed loop
 
 Usage:
   cxloop dev [--addr 127.0.0.1:8080] [--data .cxloop] [--demo]
+  cxloop invoke --fn NAME --event FILE [--env KEY=VALUE ...] [--binary PATH] [--timeout 30s]
   cxloop loadtest [-url http://127.0.0.1:8080] [-n 2000] [-c 32] [-max-duration 2m]
   cxloop sfn run FILE [--input JSON | --input-file F] [--tasks RESULTS.json] [--history]
   cxloop version
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDev(ctx, args[1:], stdout, stderr)
 	case "sfn":
 		return runSFN(ctx, args[1:], stdout, stderr)
+	case "invoke":
+		return runInvoke(ctx, args[1:], stdout, stderr)
 	case "loadtest":
 		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "version":
