@@ -1,0 +1,43 @@
+package devserver_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// DELETE /v1/customers/{id} removes the person's personal data from every
+// record cxloop keeps, while the leaders' figures stay as they were.
+func TestEraseCustomerKeepsFigures(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("e-1", "cust-ana", customerEmail, 3)
+	id := d.tasks("status=open")[0].ID
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/complete", map[string]any{
+		"outcome": "resolved", "root_cause": "billing", "notes": "Ana's invoice was wrong", "message_to_customer": "Ana, it is fixed.",
+	}), http.StatusOK, "complete")
+	before := d.report()
+
+	r := d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil)
+	want(t, r, http.StatusOK, "DELETE /v1/customers/cust-ana")
+
+	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
+	want(t, tl, http.StatusOK, "timeline after erasure")
+	for _, personal := range []string{"Ana Lopez", customerEmail, "it was slow", "invoice was wrong", "it is fixed"} {
+		if strings.Contains(tl.Text(), personal) {
+			t.Errorf("timeline still holds %q after erasure", personal)
+		}
+	}
+	after := d.report()
+	if after.Unhappy != before.Unhappy || after.Closed != before.Closed || after.ClosedWithinSLA != before.ClosedWithinSLA {
+		t.Errorf("report changed by erasure: before %+v, after %+v", before, after)
+	}
+	got := d.responses()
+	if len(got) != 1 || got[0].Score != 3 || got[0].Comment != "" {
+		t.Errorf("responses after erasure = %+v, want the score kept and the comment gone", got)
+	}
+	// Unknown people and bad ids are refused without changing anything.
+	want(t, d.raw(http.MethodDelete, "/v1/customers/nobody", "", apiKey, nil), http.StatusNotFound, "erase unknown")
+	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", "-", nil), http.StatusUnauthorized, "erase without key")
+}
