@@ -19,7 +19,7 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 	cd infra/tools && npm ci --no-audit --no-fund
 
 ## test: everything CI runs
-test: tools lint unit asl-validate difftest browser
+test: tools lint unit asl-validate difftest browser fuzz
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -108,3 +108,12 @@ build:
 invoke:
 	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function> EVENT=<events/...json> (see ls events/)"; exit 2; fi
 	$(GO) run ./cmd/cxloop invoke --fn $(FN) --event $(EVENT)
+
+## fuzz: run each fuzz target for FUZZTIME (corpora in each package's testdata/fuzz)
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz:
+	$(GO) test -run XXX -fuzz '^FuzzDecodeInteraction$$' -fuzztime $(FUZZTIME) ./shared/httpapi/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shared/reply/
+	$(GO) test -run XXX -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./shared/token/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shared/asl/
