@@ -108,7 +108,7 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 	if utf8.RuneCountInString(comment) > MaxComment {
 		return survey.Response{}, FieldError("comment", fmt.Sprintf("must be at most %d characters", MaxComment))
 	}
-	unhappy := sv.Kind != survey.Recovery && a.cfg.Survey.Thresholds.Unhappy(sv.Kind, score)
+	unhappy := a.cfg.Survey.Thresholds.Unhappy(sv.Kind, score)
 	r, err := a.store.Responses.Upsert(ctx, ResponseID(sv.ID), func(r *survey.Response, exists bool) error {
 		if !exists {
 			*r = survey.Response{

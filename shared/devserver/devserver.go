@@ -45,6 +45,10 @@ type Options struct {
 	Logger  *slog.Logger
 	// Tick is how often timers and the sweeper run in real time.
 	Tick time.Duration
+	// Wrap, if set, replaces the core's ports just before app.New; it exists for fault-injection tests.
+	Wrap func(app.Deps) app.Deps
+	// WrapTable, if set, wraps the table under the store, outbox and executions; it exists for fault-injection tests.
+	WrapTable func(store.Table) store.Table
 }
 
 // Server is a running local cxloop.
@@ -154,8 +158,12 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	execs := localflow.NewTableStore(table)
-	box := outbox.New(table, clk)
+	var tbl store.Table = table
+	if opts.WrapTable != nil {
+		tbl = opts.WrapTable(tbl)
+	}
+	execs := localflow.NewTableStore(tbl)
+	box := outbox.New(tbl, clk)
 	s := &Server{Outbox: box, Clock: clk, APIKey: apiKey, log: log, table: table}
 	handlers := map[string]looptask.Handler{}
 	s.Engine = asl.NewEngine(asl.Config{Store: execs, Clock: clk, Invoker: localflow.Invoker(handlers), Logger: log})
@@ -171,10 +179,14 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 		table.Close()
 		return nil, fmt.Errorf("closed-loop state machine: %w", err)
 	}
-	s.App, err = app.New(cfg, app.Deps{
-		Store: store.New(table), Mailer: box, Texter: box, Workflow: localflow.New(s.Engine, Machine),
+	deps := app.Deps{
+		Store: store.New(tbl), Mailer: box, Texter: box, Workflow: localflow.New(s.Engine, Machine),
 		Queue: sendNow{s}, Clock: clk, Signer: signer, Logger: log,
-	})
+	}
+	if opts.Wrap != nil {
+		deps = opts.Wrap(deps)
+	}
+	s.App, err = app.New(cfg, deps)
 	if err != nil {
 		table.Close()
 		return nil, err
