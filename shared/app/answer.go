@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cxloop/cxloop/shared/customer"
+	"github.com/cxloop/cxloop/shared/loop"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
 	"github.com/cxloop/cxloop/shared/token"
@@ -157,6 +158,13 @@ func (a *App) StartLoop(ctx context.Context, responseID string) error {
 		return nil
 	}
 	taskID := TaskID(r.ID)
+	if t, err := a.store.Tasks.Get(ctx, taskID); err == nil && t.Status != loop.Open {
+		// The loop ran (an earlier Start took effect) and is closed already.
+		_, err := a.store.Responses.Update(ctx, r.ID, func(x *survey.Response) error { x.LoopStarted = true; return nil })
+		return err
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	if _, err := a.store.Customers.Update(ctx, r.CustomerID, func(c *customer.Customer) error {
 		c.AddOpenTask(taskID)
 		return nil

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cxloop/cxloop/shared/directory"
+	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
@@ -56,7 +58,9 @@ func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (direc
 	if err := a.validate.Struct(in); err != nil {
 		return directory.Account{}, false, err
 	}
-	if _, err := a.store.People.Get(ctx, in.OwnerID); err != nil {
+	if _, err := a.store.People.Get(ctx, in.OwnerID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return directory.Account{}, false, fmt.Errorf("put account %s: owner: %w", id, err)
+	} else if err != nil {
 		return directory.Account{}, false, FieldError("owner_id", "must be a known person (PUT /v1/people/{id} first)")
 	}
 	created := false

@@ -109,7 +109,10 @@ func (a *App) loopOwner(ctx context.Context, r survey.Response) (directory.Perso
 
 // NotifyOwner runs when the state machine starts waiting for the owner:
 // it keeps the task token and, the first time an owner holds the task,
-// sends them the task email.
+// sends them the task email. The email is at-least-once: it is marked sent
+// (NotifiedOwner) after the send, because an owner who never hears of the
+// task is worse than one who hears twice; a mark lost to a failed write
+// means one more email at the next wait.
 func (a *App) NotifyOwner(ctx context.Context, in LoopInput) error {
 	var send bool
 	t, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
@@ -129,6 +132,20 @@ func (a *App) NotifyOwner(ctx context.Context, in LoopInput) error {
 	if !send {
 		return nil
 	}
+	if err := a.sendTaskEmail(ctx, t); err != nil {
+		return err
+	}
+	if _, err := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		x.NotifiedOwner = t.Owner().OwnerID
+		return nil
+	}); err != nil {
+		// The email went out: failing now would make the retry send it again.
+		a.log.WarnContext(ctx, "task email sent but not marked", "task_id", t.ID, "err", err)
+	}
+	return nil
+}
+
+func (a *App) sendTaskEmail(ctx context.Context, t loop.Task) error {
 	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
 	if err != nil {
 		return fmt.Errorf("notify %s: owner: %w", t.ID, err)
@@ -141,14 +158,7 @@ func (a *App) NotifyOwner(ctx context.Context, in LoopInput) error {
 	if err != nil {
 		return err
 	}
-	if err := a.sendStaff(ctx, m, "task", t); err != nil {
-		return err
-	}
-	_, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
-		x.NotifiedOwner = owner.ID
-		return nil
-	})
-	return err
+	return a.sendStaff(ctx, m, "task", t)
 }
 
 // Escalate runs when the owner's due time (or the next escalation's) has
@@ -176,7 +186,7 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 	if t.Status != loop.Open {
 		return LoopState{}, &TaskClosed{TaskID: t.ID}
 	}
-	if !raised {
+	if !raised && t.EscalationsNotified >= t.Level {
 		return a.state(t), nil
 	}
 	n, err := a.notice(ctx, t)
@@ -196,7 +206,10 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 			a.log.WarnContext(ctx, "owner reminder not sent", "task_id", t.ID, "err", err)
 		}
 	}
-	manager, ok := a.managerAt(ctx, owner, t.Level)
+	manager, ok, err := a.managerAt(ctx, owner, t.Level)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("escalate %s: %w", t.ID, err)
+	}
 	if ok {
 		// The manager's link is their own view of the same task.
 		m, err := message.EscalationEmail(manager.Email, manager.Name, n)
@@ -209,22 +222,31 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 	} else {
 		a.log.WarnContext(ctx, "owner has no manager to escalate to", "task_id", t.ID, "owner_id", owner.ID)
 	}
+	if _, err := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		x.EscalationsNotified = max(x.EscalationsNotified, t.Level)
+		return nil
+	}); err != nil {
+		a.log.WarnContext(ctx, "escalation sent but not marked", "task_id", t.ID, "err", err)
+	}
 	a.log.InfoContext(ctx, "follow-up escalated", "task_id", t.ID, "level", t.Level, "manager_id", manager.ID)
 	return a.state(t), nil
 }
 
 // managerAt walks level steps up the management chain, stopping at the top.
-func (a *App) managerAt(ctx context.Context, p directory.Person, level int) (directory.Person, bool) {
+func (a *App) managerAt(ctx context.Context, p directory.Person, level int) (directory.Person, bool, error) {
 	found := false
 	cur := p
 	for i := 0; i < level && cur.ManagerID != ""; i++ {
 		m, err := a.store.People.Get(ctx, cur.ManagerID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return directory.Person{}, false, err
+		}
 		if err != nil || m.ID == p.ID {
 			break
 		}
 		cur, found = m, true
 	}
-	return cur, found
+	return cur, found, nil
 }
 
 // Reassigned returns the waiting time for the task's new owner.

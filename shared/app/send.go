@@ -28,6 +28,9 @@ func (a *App) Send(ctx context.Context, surveyID string) error {
 			return store.ErrNoChange
 		}
 		sv.Status, sv.SendingUntil, claimed = survey.Sending, now.Add(a.cfg.SendClaim), true
+		if sv.AttemptedAt.IsZero() {
+			sv.AttemptedAt, sv.ExpiresAt = now, now.Add(a.cfg.Survey.ExpireAfter)
+		}
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -58,7 +61,10 @@ func (a *App) Send(ctx context.Context, surveyID string) error {
 	}
 	sentAt := a.Now()
 	_, err = a.store.Surveys.Update(ctx, sv.ID, func(s *survey.Survey) error {
-		s.Status, s.SentAt, s.SendingUntil = survey.Sent, sentAt, sentAt
+		if s.Status == survey.Sending { // not if the person already answered
+			s.Status = survey.Sent
+		}
+		s.SentAt, s.SendingUntil = sentAt, sentAt
 		s.RemindAt = sentAt.Add(a.cfg.Survey.RemindAfter)
 		s.ExpiresAt = sentAt.Add(a.cfg.Survey.ExpireAfter)
 		s.MessageIDs = append(s.MessageIDs, msgID)

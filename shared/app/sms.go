@@ -96,8 +96,14 @@ func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error)
 	a.log.InfoContext(ctx, "inbound sms", "action", out.Action, "survey_id", out.SurveyID)
 	if inboundID != "" {
 		// Marked after the work: a crash before this point repeats the
-		// (idempotent) work rather than losing the answer.
-		a.logMessage(ctx, message.Record{ID: inboundID, Channel: string(survey.SMS), To: in.From, Purpose: "inbound", CustomerID: sv.CustomerID, SurveyID: sv.ID})
+		// (idempotent) work rather than losing the answer; of concurrent
+		// deliveries, only the one that marks it replies.
+		err := a.store.Messages.Create(ctx, message.Record{ID: inboundID, Channel: string(survey.SMS), To: in.From, Purpose: "inbound", CustomerID: sv.CustomerID, SurveyID: sv.ID, SentAt: a.Now()})
+		if errors.Is(err, store.ErrConflict) {
+			return SMSOutcome{Action: "duplicate"}, nil
+		} else if err != nil {
+			a.log.WarnContext(ctx, "inbound sms not marked", "err", err)
+		}
 	}
 	if out.Reply != "" {
 		id, err := a.sms.SendSMS(ctx, message.SMS{To: in.From, Body: out.Reply, Tags: map[string]string{"purpose": "reply"}})

@@ -105,7 +105,9 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 	}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
 	}
-	a.resume(ctx, t, "complete")
+	if err := a.resume(ctx, t, "complete"); err != nil {
+		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
+	}
 	return t, nil
 }
 
@@ -140,15 +142,17 @@ func (a *App) Reassign(ctx context.Context, id string, in ReassignInput) (loop.T
 		return loop.Task{}, err
 	}
 	a.log.InfoContext(ctx, "follow-up reassigned", "task_id", t.ID, "owner_id", p.ID)
-	a.resume(ctx, t, "reassign")
+	if err := a.resume(ctx, t, "reassign"); err != nil {
+		return loop.Task{}, fmt.Errorf("reassign %s: %w", id, err)
+	}
 	return t, nil
 }
 
 // resume wakes the workflow waiting on the owner. If it is not waiting
 // (between escalations, say), its next task finds the new state itself.
-func (a *App) resume(ctx context.Context, t loop.Task, action string) {
+func (a *App) resume(ctx context.Context, t loop.Task, action string) error {
 	if t.Token == "" {
-		return
+		return nil
 	}
 	out, _ := json.Marshal(map[string]string{"action": action, "task_id": t.ID})
 	err := a.flow.SendTaskSuccess(ctx, t.Token, out)
@@ -156,8 +160,9 @@ func (a *App) resume(ctx context.Context, t loop.Task, action string) {
 	case errors.Is(err, ErrTaskGone):
 		a.log.InfoContext(ctx, "workflow not waiting; it will see the change at its next step", "task_id", t.ID)
 	case err != nil:
-		a.log.WarnContext(ctx, "workflow not resumed; it will see the change at its next step", "task_id", t.ID, "err", err)
+		return err
 	}
+	return nil
 }
 
 // TaskFilter selects tasks for GET /v1/tasks.

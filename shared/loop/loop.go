@@ -67,8 +67,9 @@ type Task struct {
 	DueAt      time.Time `json:"due_at"`
 	Status     Status    `json:"status"`
 	// Level is how many times the task was escalated.
-	Level       int         `json:"level"`
-	Escalations []time.Time `json:"escalations,omitempty"`
+	Level               int         `json:"level"`
+	Escalations         []time.Time `json:"escalations,omitempty"`
+	EscalationsNotified int         `json:"escalations_notified,omitempty"`
 	// NotifiedOwner is who last got the task email, so a retried notify
 	// does not send it twice and a reassignment does send it.
 	NotifiedOwner  string    `json:"notified_owner,omitempty"`

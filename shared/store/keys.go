@@ -91,7 +91,7 @@ func surveyItem(s *survey.Survey) Item {
 		GSI1: due(s.NextDue(), "survey", s.ID),
 		GSI2: timeline(s.CustomerID, s.CreatedAt, "survey", s.ID),
 	}
-	if s.Channel == survey.SMS && s.To != "" && (s.Status == survey.Sent || s.Status == survey.Answered) {
+	if s.Channel == survey.SMS && s.To != "" && s.Delivered() {
 		it.GSI3 = Key{PK: "PHONE#" + s.To, SK: TS(s.SentAt) + "#" + s.ID}
 	}
 	return it

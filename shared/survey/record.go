@@ -32,10 +32,14 @@ type Survey struct {
 	CreatedAt     time.Time `json:"created_at"`
 	SendAt        time.Time `json:"send_at"`
 	SendingUntil  time.Time `json:"sending_until,omitzero"`
-	SentAt        time.Time `json:"sent_at,omitzero"`
-	RemindAt      time.Time `json:"remind_at,omitzero"`
-	RemindedAt    time.Time `json:"reminded_at,omitzero"`
-	ExpiresAt     time.Time `json:"expires_at,omitzero"`
+	// AttemptedAt is the first send attempt. From then on the person may
+	// hold the message (a provider can take it and still report an
+	// error), so the survey takes answers even before it is marked sent.
+	AttemptedAt time.Time `json:"attempted_at,omitzero"`
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	RemindAt    time.Time `json:"remind_at,omitzero"`
+	RemindedAt  time.Time `json:"reminded_at,omitzero"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
 	// MessageIDs are the provider ids of the survey and its reminder.
 	MessageIDs []string `json:"message_ids,omitempty"`
 	Clicks     Clicks   `json:"clicks,omitempty"`
@@ -49,7 +53,18 @@ type Survey struct {
 
 // Open reports whether the survey can still be answered at now.
 func (s Survey) Open(now time.Time) bool {
-	return (s.Status == Sent || s.Status == Answered) && now.Before(s.ExpiresAt)
+	return s.Delivered() && now.Before(s.ExpiresAt)
+}
+
+// Delivered reports whether the person may have the survey's message.
+func (s Survey) Delivered() bool {
+	switch s.Status {
+	case Sent, Answered:
+		return true
+	case Scheduled, Sending:
+		return !s.AttemptedAt.IsZero()
+	}
+	return false
 }
 
 // NextDue is the next time something must happen to the survey without a
