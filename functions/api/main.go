@@ -1,5 +1,4 @@
-// Command api is the Lambda function that serves the HTTP API and pages (API Gateway HTTP
-// API, payload 2.0) with the same handler as `cxloop dev`.
+// Command api is the Lambda function behind the HTTP API and pages (API Gateway payload 2.0), with `cxloop dev`'s handler.
 package main
 
 import (
@@ -10,6 +9,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
+	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
+	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
 	"github.com/cxloop/cxloop/shared/httpapi"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
@@ -19,7 +21,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-api", "version", version)
-	b, err := awsapp.New(context.Background(), "api", log)
+	b, err := awsapp.New(context.Background(), "api", log, sesclient.Mailer(), sfnclient.Workflow(), sqsclient.Queue())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
 	"github.com/cxloop/cxloop/shared/looptask"
 )
 
@@ -18,7 +19,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-escalate", "version", version)
-	b, err := awsapp.New(context.Background(), "escalate", log)
+	b, err := awsapp.New(context.Background(), "escalate", log, sesclient.Mailer())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
+	"github.com/cxloop/cxloop/shared/awsapp/smsclient"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -18,7 +20,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-inbound-sms", "version", version)
-	b, err := awsapp.New(context.Background(), "inbound-sms", log)
+	b, err := awsapp.New(context.Background(), "inbound-sms", log, smsclient.Texter(), sfnclient.Workflow())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -18,7 +19,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-ingest-event", "version", version)
-	b, err := awsapp.New(context.Background(), "ingest-event", log)
+	b, err := awsapp.New(context.Background(), "ingest-event", log, sqsclient.Queue())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
+	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
+	"github.com/cxloop/cxloop/shared/awsapp/smsclient"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -18,7 +21,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-sweeper", "version", version)
-	b, err := awsapp.New(context.Background(), "sweeper", log)
+	b, err := awsapp.New(context.Background(), "sweeper", log, sesclient.Mailer(), smsclient.Texter(), sfnclient.Workflow())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -2,6 +2,12 @@
 // its environment, with the AWS adapters it is allowed to use. Each
 // function declares what it needs; the template check holds the SAM
 // template's environment and IAM policies to the same declaration.
+//
+// The DynamoDB table is always connected. Every other service comes as an
+// Adapter from a sub-package (sesclient, smsclient, sfnclient, sqsclient)
+// that a function's main passes to New: importing the sub-package is what
+// links that SDK client, so each binary carries, and initialises at start,
+// only the clients it uses. New checks the adapters against Functions.
 package awsapp
 
 import (
@@ -14,22 +20,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	sfnsdk "github.com/aws/aws-sdk-go-v2/service/sfn"
-	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/clock"
 	"github.com/cxloop/cxloop/shared/config"
 	"github.com/cxloop/cxloop/shared/dynamo"
 	"github.com/cxloop/cxloop/shared/message"
-	"github.com/cxloop/cxloop/shared/ses"
-	"github.com/cxloop/cxloop/shared/sfn"
-	"github.com/cxloop/cxloop/shared/sms"
-	"github.com/cxloop/cxloop/shared/sqs"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/token"
 )
@@ -105,6 +104,85 @@ func (n Needs) Env() []string {
 	return e
 }
 
+// Service is an outside service a function may use besides the table.
+type Service string
+
+// The services, named as errors name them.
+const (
+	Mail     Service = "email"
+	SMS      Service = "SMS"
+	Workflow Service = "Step Functions"
+	Queue    Service = "the send queue"
+)
+
+// Services lists the services the needs call for, in a fixed order: the
+// Adapters a function's main must pass to New.
+func (n Needs) Services() []Service {
+	var s []Service
+	if n.Mail {
+		s = append(s, Mail)
+	}
+	if n.SMS {
+		s = append(s, SMS)
+	}
+	if n.Workflow || n.TaskTokens {
+		s = append(s, Workflow)
+	}
+	if n.Queue {
+		s = append(s, Queue)
+	}
+	return s
+}
+
+// adapterFuncs names the constructor of each service's Adapter, for
+// error messages.
+var adapterFuncs = map[Service]string{
+	Mail: "sesclient.Mailer()", SMS: "smsclient.Texter()", Workflow: "sfnclient.Workflow()", Queue: "sqsclient.Queue()",
+}
+
+// Adapter connects a function's core to one outside service.
+type Adapter struct {
+	Service Service
+	// Connect puts the service's port into deps. New has checked that
+	// the environment variables the function declares are set.
+	Connect func(c Conn, deps *app.Deps)
+}
+
+// Conn is what an Adapter connects with.
+type Conn struct {
+	AWS    aws.Config
+	Getenv func(string) string
+	Logger *slog.Logger
+}
+
+// checkAdapters reports which declared services have no adapter and
+// which adapters the function is not declared to use.
+func checkAdapters(function string, needs Needs, adapters []Adapter) error {
+	want := needs.Services()
+	var got []Service
+	for _, a := range adapters {
+		if slices.Contains(got, a.Service) {
+			return fmt.Errorf("function %s: two adapters for %s", function, a.Service)
+		}
+		got = append(got, a.Service)
+	}
+	var problems []string
+	for _, s := range want {
+		if !slices.Contains(got, s) {
+			problems = append(problems, fmt.Sprintf("needs %s: pass %s", s, adapterFuncs[s]))
+		}
+	}
+	for _, s := range got {
+		if !slices.Contains(want, s) {
+			problems = append(problems, fmt.Sprintf("is not declared to use %s (see awsapp.Functions): drop %s", s, adapterFuncs[s]))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("function %s: adapters passed to awsapp.New do not match its needs: %s", function, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 // Built is a function's core and what else its handler needs.
 type Built struct {
 	App    *app.App
@@ -116,13 +194,16 @@ type Built struct {
 }
 
 // New builds the core for the named function from its environment and
-// the default AWS configuration, once, before lambda.Start. An AWS
-// endpoint override (AWS_ENDPOINT_URL, as LocalStack uses) is honoured by
-// the SDK itself.
-func New(ctx context.Context, function string, log *slog.Logger) (*Built, error) {
+// the default AWS configuration, once, before lambda.Start, with exactly
+// the adapters the function's needs call for. An AWS endpoint override
+// (AWS_ENDPOINT_URL, as LocalStack uses) is honoured by the SDK itself.
+func New(ctx context.Context, function string, log *slog.Logger, adapters ...Adapter) (*Built, error) {
 	needs, ok := Functions[function]
 	if !ok {
 		return nil, fmt.Errorf("unknown function %q", function)
+	}
+	if err := checkAdapters(function, needs, adapters); err != nil {
+		return nil, err
 	}
 	getenv := os.Getenv
 	var missing []string
@@ -157,20 +238,8 @@ func New(ctx context.Context, function string, log *slog.Logger) (*Built, error)
 		Logger: log,
 	}
 	deps.Mailer, deps.Texter, deps.Workflow, deps.Queue = withholding(function)
-	if needs.Mail {
-		deps.Mailer = ses.New(sesv2.NewFromConfig(awsCfg), ses.Config{From: getenv("SES_FROM"), ConfigurationSet: getenv("SES_CONFIGURATION_SET")})
-	}
-	if needs.SMS {
-		deps.Texter = sms.New(pinpointsmsvoicev2.NewFromConfig(awsCfg), sms.Config{
-			OriginationIdentity: getenv("SMS_ORIGINATION_IDENTITY"), ConfigurationSet: getenv("SMS_CONFIGURATION_SET"),
-			OptOutList: getenv("SMS_OPT_OUT_LIST"),
-		})
-	}
-	if needs.Workflow || needs.TaskTokens {
-		deps.Workflow = sfn.New(sfnsdk.NewFromConfig(awsCfg), getenv("STATE_MACHINE_ARN"), log)
-	}
-	if needs.Queue {
-		deps.Queue = sqs.New(sqssdk.NewFromConfig(awsCfg), getenv("SEND_QUEUE_URL"))
+	for _, a := range adapters {
+		a.Connect(Conn{AWS: awsCfg, Getenv: getenv, Logger: log}, &deps)
 	}
 	a, err := app.New(cfg, deps)
 	if err != nil {
@@ -188,7 +257,10 @@ func New(ctx context.Context, function string, log *slog.Logger) (*Built, error)
 // withheld stands in for a service a function is not allowed to use: a
 // call is a bug in the function's declared needs, reported clearly
 // instead of as an IAM AccessDenied from deep inside the SDK.
-type withheld struct{ function, service string }
+type withheld struct {
+	function string
+	service  Service
+}
 
 func (w withheld) err() error {
 	return fmt.Errorf("function %s is not set up to use %s (see awsapp.Functions)", w.function, w.service)
@@ -205,5 +277,5 @@ func (w withheld) SendTaskHeartbeat(context.Context, string) error { return w.er
 func (w withheld) EnqueueSend(context.Context, string) error       { return w.err() }
 
 func withholding(function string) (app.Mailer, app.Texter, app.Workflow, app.Queue) {
-	return withheld{function, "email"}, withheld{function, "SMS"}, withheld{function, "Step Functions"}, withheld{function, "the send queue"}
+	return withheld{function, Mail}, withheld{function, SMS}, withheld{function, Workflow}, withheld{function, Queue}
 }

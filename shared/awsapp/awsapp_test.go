@@ -2,12 +2,16 @@ package awsapp
 
 import (
 	"context"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/message"
 )
 
@@ -94,5 +98,93 @@ func TestWithheldServicesSayWhy(t *testing.T) {
 	}
 	if err := flow.Start(context.Background(), "x", nil); err == nil {
 		t.Error("withheld workflow started an execution")
+	}
+}
+
+func fakeAdapter(s Service) Adapter {
+	return Adapter{Service: s, Connect: func(Conn, *app.Deps) {}}
+}
+
+// New refuses adapters that do not match the function's declared needs
+// before it reads the environment or the AWS configuration.
+func TestNewChecksAdapters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		function string
+		adapters []Service
+		want     []string // in the error; none: the adapters match
+	}{
+		{"table only", "assign-owner", nil, nil},
+		{"exact", "sweeper", []Service{Mail, SMS, Workflow}, nil},
+		{"any order", "sweeper", []Service{Workflow, Mail, SMS}, nil},
+		{"task tokens use the workflow adapter", "api", []Service{Mail, Workflow, Queue}, nil},
+		{"missing", "notify-customer", []Service{Mail}, []string{"notify-customer", "needs SMS", "smsclient.Texter()"}},
+		{"extra", "record-failure", []Service{Mail}, []string{"record-failure", "not declared to use email", "sesclient.Mailer()"}},
+		{"both", "ingest-event", []Service{Workflow}, []string{"needs the send queue", "not declared to use Step Functions"}},
+		{"twice", "ses-events", []Service{Mail, Mail}, []string{"two adapters for email"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var adapters []Adapter
+			for _, s := range tt.adapters {
+				adapters = append(adapters, fakeAdapter(s))
+			}
+			err := checkAdapters(tt.function, Functions[tt.function], adapters)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("checkAdapters() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("checkAdapters() accepted %v for %s", tt.adapters, tt.function)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("checkAdapters() = %q, want it to say %q", err, w)
+				}
+			}
+		})
+	}
+	t.Run("New checks them first", func(t *testing.T) {
+		t.Parallel()
+		_, err := New(context.Background(), "record-failure", nil, fakeAdapter(Queue))
+		if err == nil || !strings.Contains(err.Error(), "sqsclient.Queue()") {
+			t.Errorf("New() error = %v, want one naming the extra adapter", err)
+		}
+	})
+}
+
+// Each function's main imports exactly the adapter packages its needs call
+// for (the same check New makes at start, without building anything), so
+// no binary links an SDK client it may not use.
+func TestMainsImportTheirAdapters(t *testing.T) {
+	t.Parallel()
+	const prefix = "github.com/cxloop/cxloop/shared/awsapp/"
+	byPackage := map[string]Service{"sesclient": Mail, "smsclient": SMS, "sfnclient": Workflow, "sqsclient": Queue}
+	for name, needs := range Functions {
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "functions", name, "main.go"), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Service
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if pkg, ok := strings.CutPrefix(path, prefix); ok {
+				s, known := byPackage[pkg]
+				if !known {
+					t.Errorf("functions/%s imports %s, which is not an adapter package", name, path)
+				}
+				got = append(got, s)
+			}
+		}
+		want := needs.Services()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("functions/%s imports adapters for %q, its needs call for %q", name, got, want)
+		}
 	}
 }

@@ -304,3 +304,64 @@ func TestTaskEmail(t *testing.T) {
 		t.Errorf("HTML not escaped:\n%s", m.HTML)
 	}
 }
+
+// The HTML parts are written without templates: the markup around each
+// value must still be there, and every value escaped.
+func TestEmailHTMLMarkup(t *testing.T) {
+	t.Parallel()
+	nps := render(t, invite(survey.NPS, "Ana", "en"))
+	recovery := render(t, invite(survey.Recovery, "Ana", "en"))
+	task, err := message.TaskEmail("maria@example.com", message.TaskNotice{
+		OwnerName: "María", CustomerName: `Ana "A&B"`, Question: "How likely?", Score: "3 / 10",
+		Comment: "late & <rude>", URL: "https://cx.example.com/t/TOK",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, err := message.CustomerNote("ana@example.com", "Ana", "María", "Example Co", "Sorry.\n\nFixed.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		html      string
+		want, not []string
+	}{
+		{"survey legend", nps.HTML, []string{
+			`<title>A quick question from Example Co</title>`,
+			`<p id="scale">Choose a score:</p>`,
+			`aria-label="0 / 10 – Not at all likely"`,
+			`>10</a></li>` + "\n</ul>",
+			`<p style="font-size:14px;color:#404040">0 = Not at all likely · 10 = Extremely likely</p>`,
+			`<a href="` + unsubURL + `" style="color:#1d4ed8">Don&#39;t ask me again</a></p>` + "\n</main></body></html>\n",
+		}, nil},
+		{"recovery has no legend", recovery.HTML, []string{`aria-label="Yes"`, `>No</a></li>`}, []string{" = No"}},
+		{"task", task.HTML, []string{
+			`<html lang="en">`,
+			`<title>Follow up with Ana &#34;A&amp;B&#34; by `,
+			`<p>Hi María,</p>`,
+			`background:#f3f4f6">late &amp; &lt;rude&gt;</blockquote>`,
+			`<p><a href="https://cx.example.com/t/TOK" style="display:inline-block;`,
+			`>Open the follow-up</a></p>`,
+		}, []string{"<rude>"}},
+		{"note has no button", note.HTML, []string{"<p>Hi Ana,</p>\n<p>Sorry.</p>\n<p>Fixed.</p>\n<p>María\nExample Co</p>\n"}, []string{"<a ", "<blockquote"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.HasPrefix(tt.html, "<!doctype html>\n") {
+				t.Errorf("no doctype:\n%s", tt.html)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(tt.html, w) {
+					t.Errorf("HTML lacks %q:\n%s", w, tt.html)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(tt.html, n) {
+					t.Errorf("HTML has %q:\n%s", n, tt.html)
+				}
+			}
+		})
+	}
+}

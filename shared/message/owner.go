@@ -1,9 +1,7 @@
 package message
 
 import (
-	"bytes"
 	"fmt"
-	"html/template"
 	"strings"
 	"time"
 )
@@ -22,17 +20,6 @@ type TaskNotice struct {
 	Acknowledged bool
 }
 
-var staffHTML = template.Must(template.New("staff").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{.Subject}}</title></head>
-<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff">
-<main style="max-width:560px;margin:0 auto">
-<h1 style="font-size:20px;line-height:1.3;margin:0 0 16px 0">{{.Subject}}</h1>
-{{range .Paras}}<p>{{.}}</p>
-{{end}}{{if .Comment}}<blockquote style="margin:0 0 16px 0;padding:8px 12px;border-left:4px solid #1d4ed8;background:#f3f4f6">{{.Comment}}</blockquote>{{end}}
-{{if .URL}}<p><a href="{{.URL}}" style="display:inline-block;padding:12px 20px;background:#1d4ed8;color:#ffffff;border-radius:8px;text-decoration:none;font-weight:bold">{{.Action}}</a></p>{{end}}
-</main></body></html>
-`))
-
 func staffEmail(to, subject string, paras []string, comment, url, action string) (Email, error) {
 	var text strings.Builder
 	for _, p := range paras {
@@ -46,12 +33,7 @@ func staffEmail(to, subject string, paras []string, comment, url, action string)
 		fmt.Fprintf(&text, "%s: %s\n", action, url)
 		links = append(links, url)
 	}
-	var html bytes.Buffer
-	err := staffHTML.Execute(&html, map[string]any{"Subject": subject, "Paras": paras, "Comment": comment, "URL": url, "Action": action})
-	if err != nil {
-		return Email{}, fmt.Errorf("render %q: %w", subject, err)
-	}
-	return Email{To: to, Subject: subject, Text: text.String(), HTML: html.String(), Links: links}, nil
+	return Email{To: to, Subject: subject, Text: text.String(), HTML: staffHTML(subject, paras, comment, url, action), Links: links}, nil
 }
 
 func (n TaskNotice) facts() string {

@@ -1,9 +1,7 @@
 package message
 
 import (
-	"bytes"
 	"fmt"
-	"html/template"
 	"strconv"
 	"strings"
 
@@ -77,24 +75,9 @@ func FirstName(name string) string {
 	return f[0]
 }
 
-var surveyHTML = template.Must(template.New("survey").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>{{.Subject}}</title></head>
-<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;background:#ffffff">
-<main style="max-width:560px;margin:0 auto">
-{{if .Greeting}}<p>{{.Greeting}}</p>{{end}}
-<p>{{.Intro}}</p>
-<h1 style="font-size:20px;line-height:1.3;margin:16px 0">{{.Question}}</h1>
-<p id="scale">{{.PickScore}}</p>
-<ul role="list" aria-labelledby="scale" style="list-style:none;padding:0;margin:0 0 8px 0">
-{{range .Choices}}<li style="display:inline-block;margin:0 4px 8px 0"><a href="{{.URL}}" aria-label="{{.Aria}}" style="display:inline-block;min-width:44px;min-height:44px;line-height:44px;text-align:center;border:2px solid #1d4ed8;border-radius:8px;color:#1d4ed8;text-decoration:none;font-weight:bold;padding:0 8px">{{.Label}}</a></li>
-{{end}}</ul>
-{{if .Low}}<p style="font-size:14px;color:#404040">{{.First}} = {{.Low}} · {{.Last}} = {{.High}}</p>{{end}}
-<hr style="border:0;border-top:1px solid #d4d4d4;margin:24px 0">
-<p style="font-size:14px;color:#404040">{{.Footer}} <a href="{{.Unsubscribe}}" style="color:#1d4ed8">{{.Unsub}}</a></p>
-</main></body></html>
-`))
-
 // SurveyEmail renders the survey (or its reminder) as an email to to.
+// Rendering cannot fail today; the error stays in the signature so callers
+// keep handling one.
 func SurveyEmail(to string, in Invite) (Email, error) {
 	c := For(in.Locale)
 	v := in.vars()
@@ -121,21 +104,17 @@ func SurveyEmail(to string, in Invite) (Email, error) {
 	fmt.Fprintf(&text, "\n%s\n%s: %s\n", Fill(c.Footer, v), c.Unsub, in.UnsubscribeURL)
 	links = append(links, in.UnsubscribeURL)
 
-	data := map[string]any{
-		"Lang": c.Lang, "Subject": subject, "Greeting": greeting, "Intro": Fill(c.Intro, v),
-		"Question": in.Question(), "PickScore": c.PickScore, "Choices": choices,
-		"Footer": Fill(c.Footer, v), "Unsub": c.Unsub, "Unsubscribe": in.UnsubscribeURL,
+	page := surveyEmailHTML{
+		Lang: c.Lang, Subject: subject, Greeting: greeting, Intro: Fill(c.Intro, v),
+		Question: in.Question(), PickScore: c.PickScore, Choices: choices,
+		Footer: Fill(c.Footer, v), Unsub: c.Unsub, UnsubURL: in.UnsubscribeURL,
 	}
 	if in.Kind != survey.Recovery {
 		s := in.Kind.Scale()
-		data["Low"], data["High"], data["First"], data["Last"] = q.Low, q.High, s.Min, s.Max
-	}
-	var html bytes.Buffer
-	if err := surveyHTML.Execute(&html, data); err != nil {
-		return Email{}, fmt.Errorf("render survey email: %w", err)
+		page.Legend = fmt.Sprintf("%d = %s · %d = %s", s.Min, q.Low, s.Max, q.High)
 	}
 	return Email{
-		To: to, Subject: subject, Text: text.String(), HTML: html.String(), Links: links,
+		To: to, Subject: subject, Text: text.String(), HTML: page.render(), Links: links,
 		Headers: map[string]string{
 			// RFC 8058: mail clients offer one-click unsubscribe, posting
 			// List-Unsubscribe=One-Click to the https URL.

@@ -1,0 +1,18 @@
+// Package sqsclient connects a function to the SQS send queue. Only the
+// functions whose main imports it link the SQS client.
+package sqsclient
+
+import (
+	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/awsapp"
+	"github.com/cxloop/cxloop/shared/sqs"
+)
+
+// Queue enqueues survey sends on SEND_QUEUE_URL.
+func Queue() awsapp.Adapter {
+	return awsapp.Adapter{Service: awsapp.Queue, Connect: func(c awsapp.Conn, deps *app.Deps) {
+		deps.Queue = sqs.New(sqssdk.NewFromConfig(c.AWS), c.Getenv("SEND_QUEUE_URL"))
+	}}
+}
