@@ -12,6 +12,7 @@ import (
 	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
 	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
 	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
+	"github.com/cxloop/cxloop/shared/awsapp/validating"
 	"github.com/cxloop/cxloop/shared/httpapi"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
@@ -21,7 +22,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-api", "version", version)
-	b, err := awsapp.New(context.Background(), "api", log, sesclient.Mailer(), sfnclient.Workflow(), sqsclient.Queue())
+	b, err := awsapp.New(context.Background(), "api", log, sesclient.Mailer(), sfnclient.Workflow(), sqsclient.Queue(), validating.Validator())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -12,6 +12,7 @@ import (
 	"github.com/cxloop/cxloop/shared/awsapp"
 	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
 	"github.com/cxloop/cxloop/shared/awsapp/smsclient"
+	"github.com/cxloop/cxloop/shared/awsapp/validating"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -20,7 +21,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-inbound-sms", "version", version)
-	b, err := awsapp.New(context.Background(), "inbound-sms", log, smsclient.Texter(), sfnclient.Workflow())
+	b, err := awsapp.New(context.Background(), "inbound-sms", log, smsclient.Texter(), sfnclient.Workflow(), validating.Validator())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxloop/cxloop/shared/awsapp"
 	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
+	"github.com/cxloop/cxloop/shared/awsapp/validating"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -19,7 +20,7 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-ingest-event", "version", version)
-	b, err := awsapp.New(context.Background(), "ingest-event", log, sqsclient.Queue())
+	b, err := awsapp.New(context.Background(), "ingest-event", log, sqsclient.Queue(), validating.Validator())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)

@@ -73,6 +73,10 @@ type Deps struct {
 	Clock    Clock
 	Signer   *token.Signer
 	Logger   *slog.Logger
+	// Validator checks inputs from outside. Only functions that take such
+	// input need it: without one, the methods that validate return an
+	// Internal error instead of skipping the check.
+	Validator Validator
 }
 
 // App is the application core.
@@ -88,7 +92,7 @@ type App struct {
 	log        *slog.Logger
 	policy     survey.Policy
 	loopPolicy loop.Policy
-	validate   *Validator
+	validate   Validator
 }
 
 // New returns the core, or an error naming what is missing or wrong.
@@ -108,7 +112,7 @@ func New(cfg Config, d Deps) (*App, error) {
 	return &App{
 		cfg: cfg, store: d.Store, mail: d.Mailer, sms: d.Texter, flow: d.Workflow,
 		queue: d.Queue, clock: d.Clock, signer: d.Signer, log: log,
-		policy: survey.Policy{Config: cfg.Survey}, loopPolicy: cfg.Loop, validate: NewValidator(),
+		policy: survey.Policy{Config: cfg.Survey}, loopPolicy: cfg.Loop, validate: d.Validator,
 	}, nil
 }
 
@@ -117,9 +121,6 @@ func (a *App) Config() Config { return a.cfg }
 
 // Store returns the typed store, for read-only views.
 func (a *App) Store() *store.Store { return a.store }
-
-// Validator returns the request validator.
-func (a *App) Validator() *Validator { return a.validate }
 
 // Now is the current time on the app's clock.
 func (a *App) Now() time.Time { return a.clock.Now().UTC() }

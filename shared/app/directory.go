@@ -25,7 +25,7 @@ func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directo
 	if !ValidID(id) {
 		return directory.Person{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
 	}
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return directory.Person{}, false, err
 	}
 	if in.ManagerID == id {
@@ -55,7 +55,7 @@ func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (direc
 	if !ValidID(id) {
 		return directory.Account{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
 	}
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return directory.Account{}, false, err
 	}
 	if _, err := a.store.People.Get(ctx, in.OwnerID); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -46,7 +46,7 @@ const (
 // replay true. Each step is idempotent, so a retry after a crash at any
 // point ends in the same state as one clean run.
 func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, error) {
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return survey.Result{}, false, err
 	}
 	if err := checkReachable(in); err != nil {

@@ -37,7 +37,7 @@ type SMSOutcome struct {
 // survey it replies to; STOP opts out, confirmed once; HELP explains;
 // anything else gets a short clarifying reply and stores nothing.
 func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error) {
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return SMSOutcome{}, err
 	}
 	inboundID := ""

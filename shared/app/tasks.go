@@ -74,7 +74,7 @@ func (a *App) Acknowledge(ctx context.Context, id string) (loop.Task, error) {
 // Complete closes a follow-up with its outcome. Completing a closed task
 // again changes nothing and is not an error.
 func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.Task, error) {
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return loop.Task{}, err
 	}
 	if !a.loopPolicy.ValidRootCause(in.RootCause) {
@@ -114,7 +114,7 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 // Reassign hands an open follow-up to another named person; the due time
 // stays, and the new owner gets the task email.
 func (a *App) Reassign(ctx context.Context, id string, in ReassignInput) (loop.Task, error) {
-	if err := a.validate.Struct(in); err != nil {
+	if err := a.check(in); err != nil {
 		return loop.Task{}, err
 	}
 	p, err := a.store.People.Get(ctx, in.OwnerID)

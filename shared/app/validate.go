@@ -1,59 +1,35 @@
 package app
 
 import (
-	"errors"
-	"reflect"
-	"regexp"
 	"strings"
-	"time"
-	"unicode"
 	// Lambda's provided.al2023 image has no zoneinfo; customers' timezones
 	// must resolve everywhere the code runs.
 	_ "time/tzdata"
-
-	"github.com/go-playground/validator/v10"
 )
 
-// Validator checks request values against their `validate` tags and names
-// each bad field by its JSON name.
-type Validator struct{ v *validator.Validate }
+// Validator checks request values against their `validate` tags. The
+// core calls it on every input from outside; shared/validation has the
+// implementation. It is a port, not built in, because the validator
+// library looks up methods by name through reflect, which makes the
+// linker keep every exported method in any binary that links it: only
+// the functions that take untrusted input carry it.
+type Validator interface {
+	// Struct returns nil if v is valid, otherwise an Invalid *Error
+	// naming every bad field.
+	Struct(v any) error
+}
 
-// NewValidator returns a Validator with cxloop's own rules registered.
-func NewValidator() *Validator {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		if name == "" {
-			name, _, _ = strings.Cut(f.Tag.Get("form"), ",")
-		}
-		return name
-	})
-	// validator's own "timezone" accepts "Local" and ""; people live in IANA zones.
-	_ = v.RegisterValidation("iana_tz", func(fl validator.FieldLevel) bool {
-		s := fl.Field().String()
-		if s == "" || s == "Local" || strings.HasPrefix(s, "/") {
-			return false
-		}
-		_, err := time.LoadLocation(s)
-		return err == nil
-	})
-	// validator's own e164 makes the '+' optional; a number without it is
-	// not E.164 and would never match the number a reply comes from.
-	_ = v.RegisterValidation("e164", func(fl validator.FieldLevel) bool {
-		return e164.MatchString(fl.Field().String())
-	})
-	// Names end up in email subjects and headers: a line break there is a
-	// header injection, and no person's name contains a control character.
-	_ = v.RegisterValidation("nocontrol", func(fl validator.FieldLevel) bool {
-		return !strings.ContainsFunc(fl.Field().String(), unicode.IsControl)
-	})
-	_ = v.RegisterValidation("id", func(fl validator.FieldLevel) bool {
-		return ValidID(fl.Field().String())
-	})
-	return &Validator{v: v}
+// errNoValidator is returned, instead of skipping validation, by a method
+// that needs a Validator in a function not set up with one.
+var errNoValidator = &Error{Code: Internal, Message: "this function is not set up to validate input"}
+
+// check validates in with the injected Validator, refusing it if there
+// is none: validation is never skipped.
+func (a *App) check(in any) error {
+	if a.validate == nil {
+		return errNoValidator
+	}
+	return a.validate.Struct(in)
 }
 
 // ValidID reports whether s can be an id: 1–128 printable ASCII characters
@@ -69,53 +45,4 @@ func ValidID(s string) bool {
 		}
 	}
 	return true
-}
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-
-var problems = map[string]string{
-	"required":           "is required",
-	"required_if":        "is required",
-	"email":              "must be an email address",
-	"e164":               "must be a phone number in E.164 form, like +14155550100",
-	"iana_tz":            "must be an IANA timezone, like Europe/Madrid",
-	"bcp47_language_tag": "must be a BCP 47 locale, like en-GB",
-	"oneof":              "must be one of: ",
-	"id":                 "must be 1-128 characters without spaces, '/', '?', '#', '%'",
-	"max":                "is too long",
-	"datetime":           "must be an RFC 3339 time, like 2026-11-23T14:00:00Z",
-	"nocontrol":          "must not contain line breaks or other control characters",
-	"min":                "is too short",
-}
-
-// Struct validates v and returns an Invalid *Error naming every bad field.
-func (val *Validator) Struct(v any) error {
-	err := val.v.Struct(v)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return &Error{Code: Invalid, Message: "the request could not be validated", Err: err}
-	}
-	fields := map[string]string{}
-	for _, fe := range verrs {
-		name := strings.SplitN(fe.Namespace(), ".", 2)
-		field := fe.Field()
-		if len(name) == 2 {
-			field = name[1]
-		}
-		p, ok := problems[fe.Tag()]
-		if !ok {
-			p = "is not valid (" + fe.Tag() + ")"
-		}
-		if fe.Tag() == "oneof" {
-			p += strings.ReplaceAll(fe.Param(), " ", ", ")
-		}
-		if fe.Tag() == "max" || fe.Tag() == "min" {
-			p += " (limit " + fe.Param() + ")"
-		}
-		fields[field] = p
-	}
-	return &Error{Code: Invalid, Message: "the request has invalid fields", Fields: fields}
 }

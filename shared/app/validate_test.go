@@ -1,55 +1,11 @@
 package app_test
 
 import (
-	"errors"
+	"strings"
 	"testing"
 
 	"github.com/cxloop/cxloop/shared/app"
 )
-
-// E.164 numbers carry their leading "+": "4155550123" is a national
-// number without a country code, and a text to it goes nowhere (or to
-// the wrong person); an inbound "from" without "+" never matches the
-// "+…" number a survey was sent to.
-func TestValidatorE164NeedsPlus(t *testing.T) {
-	t.Parallel()
-	v := app.NewValidator()
-	contact := func(phone string) app.Contact { return app.Contact{ID: "c1", Name: "Kai", Phone: phone} }
-	tests := []struct {
-		name  string
-		value any
-		ok    bool
-		field string
-	}{
-		{"contact with +", contact("+14155550123"), true, ""},
-		{"contact without +", contact("14155550123"), false, "phone"},
-		{"contact national", contact("4155550123"), false, "phone"},
-		{"contact spaces", contact("+1 415 555 0123"), false, "phone"},
-		{"contact leading zero", contact("+04155550123"), false, "phone"},
-		{"person without +", app.PersonInput{Name: "P", Email: "p@example.com", Phone: "447700900123"}, false, "phone"},
-		{"inbound without +", app.InboundSMS{From: "14155550123", Body: "9"}, false, "from"},
-		{"inbound with +", app.InboundSMS{From: "+14155550123", Body: "9"}, true, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := v.Struct(tt.value)
-			if tt.ok {
-				if err != nil {
-					t.Errorf("refused: %v", err)
-				}
-				return
-			}
-			var e *app.Error
-			if err == nil {
-				t.Fatalf("%+v accepted", tt.value)
-			}
-			if !errors.As(err, &e) || e.Code != app.Invalid || e.Fields[tt.field] == "" {
-				t.Errorf("error %v does not name %q", err, tt.field)
-			}
-		})
-	}
-}
 
 func TestValidID(t *testing.T) {
 	t.Parallel()
@@ -68,5 +24,19 @@ func TestValidID(t *testing.T) {
 	}
 	if app.ValidID(string(long)) || !app.ValidID(string(long[:128])) {
 		t.Error("ValidID length limit is not 128")
+	}
+}
+
+// A core without a Validator refuses the input it would have validated
+// instead of taking it unchecked.
+func TestNoValidatorRefusesInput(t *testing.T) {
+	t.Parallel()
+	a, _ := reportApp(t, reportNow)
+	_, err := a.ReceiveSMS(t.Context(), app.InboundSMS{From: "+14155550123", Body: "9"})
+	if app.CodeOf(err) != app.Internal || err == nil || !strings.Contains(err.Error(), "not set up to validate input") {
+		t.Errorf("ReceiveSMS without a validator = %v, want an internal error saying so", err)
+	}
+	if _, _, err := a.PutPerson(t.Context(), "p1", app.PersonInput{Name: "P", Email: "p@example.com"}); app.CodeOf(err) != app.Internal {
+		t.Errorf("PutPerson without a validator = %v, want an internal error", err)
 	}
 }

@@ -7,7 +7,11 @@
 // Adapter from a sub-package (sesclient, smsclient, sfnclient, sqsclient)
 // that a function's main passes to New: importing the sub-package is what
 // links that SDK client, so each binary carries, and initialises at start,
-// only the clients it uses. New checks the adapters against Functions.
+// only the clients it uses. Input validation is an Adapter too
+// (validating.Validator()): the validator library makes the linker keep
+// every exported method of every reachable type, so only the functions
+// that take untrusted input link it. New checks the adapters against
+// Functions.
 package awsapp
 
 import (
@@ -39,16 +43,19 @@ type Needs struct {
 	Mail, SMS, Workflow, TaskTokens, Queue bool
 	// APIKey: the function serves the API and needs CXLOOP_API_KEY.
 	APIKey bool
+	// Validates: the function takes input from outside (an HTTP request,
+	// an event, a text message) and the core must validate it.
+	Validates bool
 }
 
 // Functions declares every Lambda function's needs, by folder name.
 var Functions = map[string]Needs{
-	"api":             {Mail: true, Workflow: true, TaskTokens: true, Queue: true, APIKey: true},
+	"api":             {Mail: true, Workflow: true, TaskTokens: true, Queue: true, APIKey: true, Validates: true},
 	"send-survey":     {Mail: true, SMS: true},
-	"inbound-sms":     {SMS: true, Workflow: true},
+	"inbound-sms":     {SMS: true, Workflow: true, Validates: true},
 	"ses-events":      {Mail: true},
 	"sweeper":         {Mail: true, SMS: true, Workflow: true},
-	"ingest-event":    {Queue: true},
+	"ingest-event":    {Queue: true, Validates: true},
 	"assign-owner":    {},
 	"notify-owner":    {Mail: true},
 	"escalate":        {Mail: true},
@@ -104,7 +111,8 @@ func (n Needs) Env() []string {
 	return e
 }
 
-// Service is an outside service a function may use besides the table.
+// Service is an outside service a function may use besides the table, or
+// input validation, which is linked in the same way.
 type Service string
 
 // The services, named as errors name them.
@@ -113,6 +121,9 @@ const (
 	SMS      Service = "SMS"
 	Workflow Service = "Step Functions"
 	Queue    Service = "the send queue"
+	// Validation is not an outside service but a library that only
+	// some functions may link; see Needs.Validates.
+	Validation Service = "input validation"
 )
 
 // Services lists the services the needs call for, in a fixed order: the
@@ -131,6 +142,9 @@ func (n Needs) Services() []Service {
 	if n.Queue {
 		s = append(s, Queue)
 	}
+	if n.Validates {
+		s = append(s, Validation)
+	}
 	return s
 }
 
@@ -138,9 +152,11 @@ func (n Needs) Services() []Service {
 // error messages.
 var adapterFuncs = map[Service]string{
 	Mail: "sesclient.Mailer()", SMS: "smsclient.Texter()", Workflow: "sfnclient.Workflow()", Queue: "sqsclient.Queue()",
+	Validation: "validating.Validator()",
 }
 
-// Adapter connects a function's core to one outside service.
+// Adapter connects a function's core to one outside service (or to input
+// validation).
 type Adapter struct {
 	Service Service
 	// Connect puts the service's port into deps. New has checked that
@@ -238,6 +254,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 		Logger: log,
 	}
 	deps.Mailer, deps.Texter, deps.Workflow, deps.Queue = withholding(function)
+	deps.Validator = withheld{function, Validation}
 	for _, a := range adapters {
 		a.Connect(Conn{AWS: awsCfg, Getenv: getenv, Logger: log}, &deps)
 	}
@@ -275,6 +292,12 @@ func (w withheld) SendTaskFailure(context.Context, string, string, string) error
 }
 func (w withheld) SendTaskHeartbeat(context.Context, string) error { return w.err() }
 func (w withheld) EnqueueSend(context.Context, string) error       { return w.err() }
+
+// Struct refuses to check, so that the input is refused rather than taken
+// unchecked.
+func (w withheld) Struct(any) error {
+	return fmt.Errorf("function %s is not set up to validate input (see awsapp.Functions)", w.function)
+}
 
 func withholding(function string) (app.Mailer, app.Texter, app.Workflow, app.Queue) {
 	return withheld{function, Mail}, withheld{function, SMS}, withheld{function, Workflow}, withheld{function, Queue}

@@ -99,6 +99,11 @@ func TestWithheldServicesSayWhy(t *testing.T) {
 	if err := flow.Start(context.Background(), "x", nil); err == nil {
 		t.Error("withheld workflow started an execution")
 	}
+	// A function without validation refuses input rather than taking it unchecked.
+	v := withheld{"record-outcome", Validation}
+	if err := v.Struct(app.InboundSMS{From: "+14155550123"}); err == nil || !strings.Contains(err.Error(), "record-outcome is not set up to validate input") {
+		t.Errorf("withheld validator error = %v, want one naming the function", err)
+	}
 }
 
 func fakeAdapter(s Service) Adapter {
@@ -118,7 +123,9 @@ func TestNewChecksAdapters(t *testing.T) {
 		{"table only", "assign-owner", nil, nil},
 		{"exact", "sweeper", []Service{Mail, SMS, Workflow}, nil},
 		{"any order", "sweeper", []Service{Workflow, Mail, SMS}, nil},
-		{"task tokens use the workflow adapter", "api", []Service{Mail, Workflow, Queue}, nil},
+		{"task tokens use the workflow adapter", "api", []Service{Mail, Workflow, Queue, Validation}, nil},
+		{"validation missing", "inbound-sms", []Service{SMS, Workflow}, []string{"inbound-sms", "needs input validation", "validating.Validator()"}},
+		{"validation not declared", "sweeper", []Service{Mail, SMS, Workflow, Validation}, []string{"not declared to use input validation"}},
 		{"missing", "notify-customer", []Service{Mail}, []string{"notify-customer", "needs SMS", "smsclient.Texter()"}},
 		{"extra", "record-failure", []Service{Mail}, []string{"record-failure", "not declared to use email", "sesclient.Mailer()"}},
 		{"both", "ingest-event", []Service{Workflow}, []string{"needs the send queue", "not declared to use Step Functions"}},
@@ -163,7 +170,7 @@ func TestNewChecksAdapters(t *testing.T) {
 func TestMainsImportTheirAdapters(t *testing.T) {
 	t.Parallel()
 	const prefix = "github.com/cxloop/cxloop/shared/awsapp/"
-	byPackage := map[string]Service{"sesclient": Mail, "smsclient": SMS, "sfnclient": Workflow, "sqsclient": Queue}
+	byPackage := map[string]Service{"sesclient": Mail, "smsclient": SMS, "sfnclient": Workflow, "sqsclient": Queue, "validating": Validation}
 	for name, needs := range Functions {
 		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "functions", name, "main.go"), nil, parser.ImportsOnly)
 		if err != nil {

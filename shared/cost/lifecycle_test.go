@@ -45,6 +45,7 @@ import (
 	"github.com/cxloop/cxloop/shared/sqs"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/token"
+	"github.com/cxloop/cxloop/shared/validation"
 )
 
 var update = flag.Bool("update", false, "rewrite the cost section of README.md from this run")
@@ -318,14 +319,15 @@ func newEnv(t *testing.T) *env {
 	acfg := app.DefaultConfig()
 	acfg.BaseURL = baseURL
 	a, err := app.New(acfg, app.Deps{
-		Store:    store.New(table),
-		Mailer:   ses.New(sesv2.NewFromConfig(cfg), ses.Config{From: "surveys@example.com", ConfigurationSet: "cxloop"}),
-		Texter:   sms.New(pinpointsmsvoicev2.NewFromConfig(cfg), sms.Config{OriginationIdentity: "+15550100000", ConfigurationSet: "cxloop"}),
-		Workflow: &countedFlow{real: real, local: localflow.New(e.engine, machine), names: &e.executions},
-		Queue:    sqs.New(sqssdk.NewFromConfig(cfg), queueURL),
-		Clock:    e.clk,
-		Signer:   signer,
-		Logger:   log,
+		Store:     store.New(table),
+		Mailer:    ses.New(sesv2.NewFromConfig(cfg), ses.Config{From: "surveys@example.com", ConfigurationSet: "cxloop"}),
+		Texter:    sms.New(pinpointsmsvoicev2.NewFromConfig(cfg), sms.Config{OriginationIdentity: "+15550100000", ConfigurationSet: "cxloop"}),
+		Workflow:  &countedFlow{real: real, local: localflow.New(e.engine, machine), names: &e.executions},
+		Queue:     sqs.New(sqssdk.NewFromConfig(cfg), queueURL),
+		Clock:     e.clk,
+		Signer:    signer,
+		Logger:    log,
+		Validator: validation.New(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +342,7 @@ func newEnv(t *testing.T) *env {
 	e.http = httpapi.New(a, httpapi.Config{APIKey: apiKey, Logger: log})
 	e.send = lambdafn.SendSurveys(a, log)
 	e.sesEv = lambdafn.SESEvents(a, log)
-	if e.deliver, err = os.ReadFile(filepath.Join("..", "ses", "testdata", "event-delivery.json")); err != nil {
+	if e.deliver, err = os.ReadFile(filepath.Join("..", "ses", "sesevent", "testdata", "event-delivery.json")); err != nil {
 		t.Fatal(err)
 	}
 	t.Log(stack.Describe())

@@ -31,6 +31,7 @@ import (
 	"github.com/cxloop/cxloop/shared/outbox"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/token"
+	"github.com/cxloop/cxloop/shared/validation"
 )
 
 // Machine is the local name of the closed-loop state machine.
@@ -181,7 +182,7 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	}
 	deps := app.Deps{
 		Store: store.New(tbl), Mailer: box, Texter: box, Workflow: localflow.New(s.Engine, Machine),
-		Queue: sendNow{s}, Clock: clk, Signer: signer, Logger: log,
+		Queue: sendNow{s}, Clock: clk, Signer: signer, Logger: log, Validator: validation.New(),
 	}
 	if opts.Wrap != nil {
 		deps = opts.Wrap(deps)

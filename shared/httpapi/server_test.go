@@ -18,6 +18,7 @@ import (
 	"github.com/cxloop/cxloop/shared/outbox"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/token"
+	"github.com/cxloop/cxloop/shared/validation"
 )
 
 const key = "test-api-key"
@@ -59,7 +60,7 @@ func newServer(t *testing.T, apiKey string) fixture {
 	log := slog.New(slog.DiscardHandler)
 	a, err := app.New(app.DefaultConfig(), app.Deps{
 		Store: store.New(tbl), Mailer: box, Texter: box, Workflow: noFlow{}, Queue: noQueue{},
-		Clock: clk, Signer: signer, Logger: log,
+		Clock: clk, Signer: signer, Logger: log, Validator: validation.New(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/cxloop/cxloop/shared/app"
-	"github.com/cxloop/cxloop/shared/ses"
-	"github.com/cxloop/cxloop/shared/sms"
-	"github.com/cxloop/cxloop/shared/sqs"
+	"github.com/cxloop/cxloop/shared/ses/sesevent"
+	"github.com/cxloop/cxloop/shared/sms/smsinbound"
+	"github.com/cxloop/cxloop/shared/sqs/sendmsg"
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
@@ -25,7 +25,7 @@ func SendSurveys(a *app.App, log *slog.Logger) func(context.Context, events.SQSE
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
 		var res events.SQSEventResponse
 		for _, m := range e.Records {
-			id, err := sqs.ParseSend(m.Body)
+			id, err := sendmsg.Parse(m.Body)
 			if err == nil {
 				err = a.Send(ctx, id)
 			}
@@ -45,7 +45,7 @@ func InboundSMS(a *app.App, log *slog.Logger) func(context.Context, events.SNSEv
 	return func(ctx context.Context, e events.SNSEvent) error {
 		var errs []error
 		for _, r := range e.Records {
-			in, err := sms.ParseInbound([]byte(r.SNS.Message))
+			in, err := smsinbound.ParseInbound([]byte(r.SNS.Message))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("sns message %s: %w", r.SNS.MessageID, err))
 				continue
@@ -66,16 +66,16 @@ func SESEvents(a *app.App, log *slog.Logger) func(context.Context, events.SNSEve
 	return func(ctx context.Context, e events.SNSEvent) error {
 		var errs []error
 		for _, r := range e.Records {
-			n, err := ses.ParseNotification([]byte(r.SNS.Message))
+			n, err := sesevent.ParseNotification([]byte(r.SNS.Message))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("sns message %s: %w", r.SNS.MessageID, err))
 				continue
 			}
 			reason := ""
 			switch n.Kind {
-			case ses.BouncePermanent:
+			case sesevent.BouncePermanent:
 				reason = app.ReasonBounce
-			case ses.Complaint:
+			case sesevent.Complaint:
 				reason = app.ReasonComplaint
 			default:
 				log.DebugContext(ctx, "ses event needs no action", "kind", string(n.Kind), "message_id", n.MessageID)

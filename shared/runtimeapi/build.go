@@ -13,7 +13,7 @@ import (
 )
 
 // Build describes a build of function binaries the way they are released:
-// CGO off, `-tags lambda.norpc -trimpath -ldflags "-s -w -X
+// CGO off, `-tags lambda.norpc,validator_novalidatefn -trimpath -ldflags "-s -w -X
 // main.version=..."`.
 type Build struct {
 	// ModuleRoot is the directory holding go.mod and functions/.
@@ -63,7 +63,7 @@ func (b Build) Run(ctx context.Context) (map[string]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath",
+	args := []string{"build", "-tags", "lambda.norpc,validator_novalidatefn", "-trimpath",
 		"-ldflags", "-s -w -X main.version=" + version, "-o", out + string(filepath.Separator)}
 	for _, n := range names {
 		args = append(args, "./functions/"+n)

@@ -1,6 +1,6 @@
-// Package ses sends cxloop's email through Amazon SES v2 and reads the
-// bounce, complaint and delivery events SES publishes back through SNS.
-// Mailer implements app.Mailer on an injected SDK v2 client.
+// Package ses sends cxloop's email through Amazon SES v2. Mailer
+// implements app.Mailer on an injected SDK v2 client. The events SES
+// publishes back through SNS are read by the SDK-free sesevent package.
 package ses
 
 import (

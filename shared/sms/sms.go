@@ -1,7 +1,7 @@
 // Package sms sends cxloop's text messages through AWS End User Messaging
-// SMS (the pinpoint-sms-voice-v2 API), checks its opt-out list, and reads
-// the inbound (two-way) messages it publishes to SNS. Texter implements
-// app.Texter on an injected SDK v2 client.
+// SMS (the pinpoint-sms-voice-v2 API) and checks its opt-out list. Texter
+// implements app.Texter on an injected SDK v2 client. The inbound (two-way)
+// messages it publishes to SNS are read by the SDK-free smsinbound package.
 package sms
 
 import (

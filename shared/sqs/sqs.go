@@ -1,7 +1,7 @@
 // Package sqs hands surveys from ingest to the sender through an Amazon SQS
-// standard queue. It implements app.Queue on an injected SDK v2 client, and
-// ParseSend decodes the same message on the consumer side, so the message
-// format lives in one place.
+// standard queue. It implements app.Queue on an injected SDK v2 client; the
+// message format, and the parser the consumer uses, are in the SDK-free
+// sendmsg package.
 //
 // The queue is a standard queue: delivery is at least once and unordered,
 // so MessageDeduplicationId and MessageGroupId (FIFO-only fields) are not
@@ -12,16 +12,14 @@ package sqs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/sqs/sendmsg"
 )
 
 // Client is the part of *sqs.Client the Queue uses.
@@ -30,16 +28,6 @@ type Client interface {
 }
 
 var _ Client = (*sqs.Client)(nil)
-
-// ErrMalformed means a message body is not a send message; retrying it
-// cannot help, so a consumer should drop it (or let it reach the
-// dead-letter queue) rather than fail the batch forever.
-var ErrMalformed = errors.New("sqs: malformed send message")
-
-// sendMessage is the body of a message on the send queue.
-type sendMessage struct {
-	SurveyID string `json:"survey_id"`
-}
 
 // Queue enqueues surveys on one queue.
 type Queue struct {
@@ -59,35 +47,16 @@ func (q *Queue) EnqueueSend(ctx context.Context, surveyID string) error {
 	if surveyID == "" {
 		return errors.New("sqs: enqueue send: empty survey id")
 	}
-	body, err := json.Marshal(sendMessage{SurveyID: surveyID})
+	body, err := sendmsg.Encode(surveyID)
 	if err != nil {
 		return fmt.Errorf("sqs: enqueue send %s: %w", surveyID, err)
 	}
 	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:    aws.String(q.queueURL),
-		MessageBody: aws.String(string(body)),
+		MessageBody: aws.String(body),
 	})
 	if err != nil {
 		return fmt.Errorf("sqs: enqueue send %s: %w", surveyID, err)
 	}
 	return nil
-}
-
-// ParseSend returns the survey id of a send message body (an SQS record's
-// body). Errors wrap ErrMalformed. Unknown fields are ignored so a newer
-// producer can add fields without poisoning an older consumer mid-deploy.
-func ParseSend(body string) (string, error) {
-	dec := json.NewDecoder(strings.NewReader(body))
-	var m sendMessage
-	if err := dec.Decode(&m); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	var extra json.RawMessage
-	if err := dec.Decode(&extra); err != io.EOF {
-		return "", fmt.Errorf("%w: data after the JSON object", ErrMalformed)
-	}
-	if m.SurveyID == "" {
-		return "", fmt.Errorf("%w: no survey_id", ErrMalformed)
-	}
-	return m.SurveyID, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cxloop/cxloop/shared/awswire"
 	"github.com/cxloop/cxloop/shared/sqs"
+	"github.com/cxloop/cxloop/shared/sqs/sendmsg"
 )
 
 const queueURL = "https://sqs.us-east-1.amazonaws.com/123456789012/cxloop-send"
@@ -106,39 +107,6 @@ func TestEnqueueSendEmptyID(t *testing.T) {
 	}
 }
 
-func TestParseSend(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		body    string
-		want    string
-		wantErr bool
-	}{
-		{body: `{"survey_id":"sv_1"}`, want: "sv_1"},
-		{body: " {\"survey_id\":\"sv_1\",\"added_later\":true}\n", want: "sv_1"},
-		{body: `{}`, wantErr: true},
-		{body: `{"survey_id":""}`, wantErr: true},
-		{body: `null`, wantErr: true},
-		{body: `"sv_1"`, wantErr: true},
-		{body: `{"survey_id":1}`, wantErr: true},
-		{body: `{"survey_id":"sv_1"} {"survey_id":"sv_2"}`, wantErr: true},
-		{body: `{"survey_id":"sv_1"}}`, wantErr: true},
-		{body: ``, wantErr: true},
-	}
-	for _, tt := range tests {
-		got, err := sqs.ParseSend(tt.body)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseSend(%q) error = %v, want error %v", tt.body, err, tt.wantErr)
-			continue
-		}
-		if err != nil && !errors.Is(err, sqs.ErrMalformed) {
-			t.Errorf("ParseSend(%q) error %v is not ErrMalformed", tt.body, err)
-		}
-		if got != tt.want {
-			t.Errorf("ParseSend(%q) = %q, want %q", tt.body, got, tt.want)
-		}
-	}
-}
-
 // TestRoundTrip proves the consumer reads exactly what the producer sends.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -150,9 +118,9 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("EnqueueSend(%q): %v", id, err)
 		}
 		msg := srv.Only(t).JSON(t)["MessageBody"].(string)
-		got, err := sqs.ParseSend(msg)
+		got, err := sendmsg.Parse(msg)
 		if err != nil || got != id {
-			t.Errorf("ParseSend(%s) = %q, %v; want %q", msg, got, err, id)
+			t.Errorf("sendmsg.Parse(%s) = %q, %v; want %q", msg, got, err, id)
 		}
 	}
 }

@@ -1,4 +1,7 @@
-package ses
+// Package sesevent reads the bounce, complaint and delivery events SES
+// publishes through SNS. It has no AWS SDK dependency, so the function
+// that consumes the events does not link the SES client to parse them.
+package sesevent
 
 import (
 	"encoding/json"

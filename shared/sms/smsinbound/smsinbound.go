@@ -1,4 +1,7 @@
-package sms
+// Package smsinbound reads the inbound (two-way) text messages AWS End
+// User Messaging SMS publishes to SNS. It has no AWS SDK dependency, so
+// the function that handles replies does not link more than it sends with.
+package smsinbound
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package ses_test
+package sesevent_test
 
 import (
 	"errors"
@@ -7,17 +7,17 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/cxloop/cxloop/shared/ses"
+	"github.com/cxloop/cxloop/shared/ses/sesevent"
 )
 
 func TestParseNotification(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file string
-		want ses.Notification
+		want sesevent.Notification
 	}{
-		{"event-bounce-permanent.json", ses.Notification{
-			Kind:      ses.BouncePermanent,
+		{"event-bounce-permanent.json", sesevent.Notification{
+			Kind:      sesevent.BouncePermanent,
 			Addresses: []string{"nobody@customer.example"},
 			MessageID: "0100018e0a1b1f00-5c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f-000000",
 			Tags: map[string][]string{
@@ -29,8 +29,8 @@ func TestParseNotification(t *testing.T) {
 				"kind":                  {"survey"},
 			},
 		}},
-		{"event-bounce-transient.json", ses.Notification{
-			Kind:      ses.BounceTransient,
+		{"event-bounce-transient.json", sesevent.Notification{
+			Kind:      sesevent.BounceTransient,
 			Addresses: []string{"full@customer.example"},
 			MessageID: "0100018e0a4c0000-aaaabbbb-cccc-4ddd-8eee-ffff00001111-000000",
 			Tags: map[string][]string{
@@ -39,14 +39,14 @@ func TestParseNotification(t *testing.T) {
 				"kind":                  {"reminder"},
 			},
 		}},
-		{"event-bounce-undetermined.json", ses.Notification{
-			Kind:      ses.BounceTransient,
+		{"event-bounce-undetermined.json", sesevent.Notification{
+			Kind:      sesevent.BounceTransient,
 			Addresses: []string{"maybe@customer.example"},
 			MessageID: "0100018e0a9e0000-99990000-aaaa-4bbb-8ccc-ddddeeeeffff-000000",
 			Tags:      map[string][]string{"ses:configuration-set": {"cxloop"}},
 		}},
-		{"event-complaint.json", ses.Notification{
-			Kind:      ses.Complaint,
+		{"event-complaint.json", sesevent.Notification{
+			Kind:      sesevent.Complaint,
 			Addresses: []string{"annoyed@customer.example"},
 			MessageID: "0100018e0a1b1f01-6d7e8f90-a1b2-4c3d-8e4f-5a6b7c8d9e0f-000000",
 			Tags: map[string][]string{
@@ -58,8 +58,8 @@ func TestParseNotification(t *testing.T) {
 				"kind":                  {"survey"},
 			},
 		}},
-		{"event-delivery.json", ses.Notification{
-			Kind:      ses.Delivery,
+		{"event-delivery.json", sesevent.Notification{
+			Kind:      sesevent.Delivery,
 			Addresses: []string{"happy@customer.example"},
 			MessageID: "0100018e0a1b1f02-7e8f9001-b2c3-4d4e-8f50-6b7c8d9e0f10-000000",
 			Tags: map[string][]string{
@@ -69,28 +69,28 @@ func TestParseNotification(t *testing.T) {
 				"kind":                  {"survey"},
 			},
 		}},
-		{"event-open.json", ses.Notification{
-			Kind:      ses.Other,
+		{"event-open.json", sesevent.Notification{
+			Kind:      sesevent.Other,
 			MessageID: "0100018e0a1b1f02-7e8f9001-b2c3-4d4e-8f50-6b7c8d9e0f10-000000",
 			Tags:      map[string][]string{"ses:configuration-set": {"cxloop"}, "survey_id": {"sv_01J0DELIVER"}},
 		}},
-		{"feedback-bounce-permanent.json", ses.Notification{
-			Kind:      ses.BouncePermanent,
+		{"feedback-bounce-permanent.json", sesevent.Notification{
+			Kind:      sesevent.BouncePermanent,
 			Addresses: []string{"gone@customer.example", "alsogone@customer.example"},
 			MessageID: "0100018e15a90000-33334444-5555-4666-8777-888899990000-000000",
 		}},
-		{"feedback-complaint.json", ses.Notification{
-			Kind:      ses.Complaint,
+		{"feedback-complaint.json", sesevent.Notification{
+			Kind:      sesevent.Complaint,
 			Addresses: []string{"spam-clicker@customer.example"},
 			MessageID: "0100018e15af0000-12121212-3434-4565-8787-989898989898-000000",
 		}},
-		{"feedback-delivery.json", ses.Notification{
-			Kind:      ses.Delivery,
+		{"feedback-delivery.json", sesevent.Notification{
+			Kind:      sesevent.Delivery,
 			Addresses: []string{"owner@acme.example"},
 			MessageID: "0100018e15c00000-56565656-7878-4909-8a1a-2b2b3c3c4d4d-000000",
 		}},
-		{"sns-envelope-complaint.json", ses.Notification{
-			Kind:      ses.Complaint,
+		{"sns-envelope-complaint.json", sesevent.Notification{
+			Kind:      sesevent.Complaint,
 			Addresses: []string{"annoyed@customer.example"},
 			MessageID: "0100018e0a1b1f01-6d7e8f90-a1b2-4c3d-8e4f-5a6b7c8d9e0f-000000",
 			Tags: map[string][]string{
@@ -110,7 +110,7 @@ func TestParseNotification(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := ses.ParseNotification(body)
+			got, err := sesevent.ParseNotification(body)
 			if err != nil {
 				t.Fatalf("ParseNotification: %v", err)
 			}
@@ -135,7 +135,7 @@ func TestParseNotificationMalformed(t *testing.T) {
 		`{"eventType":"Bounce","mail":{"messageId":"m1"},"bounce":{"bouncedRecipients":"x"}}`,
 		`{"Type":"Notification","Message":"{}"}`,
 	} {
-		if n, err := ses.ParseNotification([]byte(body)); !errors.Is(err, ses.ErrMalformedNotification) {
+		if n, err := sesevent.ParseNotification([]byte(body)); !errors.Is(err, sesevent.ErrMalformedNotification) {
 			t.Errorf("ParseNotification(%q) = %+v, %v; want ErrMalformedNotification", body, n, err)
 		}
 	}

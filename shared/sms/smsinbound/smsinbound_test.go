@@ -1,4 +1,4 @@
-package sms_test
+package smsinbound_test
 
 import (
 	"errors"
@@ -6,29 +6,29 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cxloop/cxloop/shared/sms"
+	"github.com/cxloop/cxloop/shared/sms/smsinbound"
 )
 
 func TestParseInbound(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		file string
-		want sms.Inbound
+		want smsinbound.Inbound
 	}{
-		{"inbound-score.json", sms.Inbound{
+		{"inbound-score.json", smsinbound.Inbound{
 			From: "+447700900123", To: "+447700900999", Body: "9 thanks, quick and friendly",
 			Keyword:           "KEYWORD_123456789012",
 			PreviousMessageID: "b7c1a3e2-9f0d-4e8a-a1b2-c3d4e5f6a7b8", MessageID: "6f1e0c2a-3b4d-5e6f-8a9b-0c1d2e3f4a5b",
 		}},
-		{"inbound-stop.json", sms.Inbound{
+		{"inbound-stop.json", smsinbound.Inbound{
 			From: "+14255550182", To: "+12125550101", Body: "STOP", Keyword: "STOP",
 			PreviousMessageID: "4a2c6e8f-1b3d-4f5a-8c7e-9d0b1a2c3e4f", MessageID: "0c5d2f64-2a7e-5b1e-9f35-4c8e6a1d9b70",
 		}},
-		{"inbound-unprompted.json", sms.Inbound{
+		{"inbound-unprompted.json", smsinbound.Inbound{
 			From: "+61491570156", To: "+61491570999", Body: "Who is this? 🤔",
 			MessageID: "9e8d7c6b-5a4f-5e3d-8c2b-1a0f9e8d7c6b",
 		}},
-		{"sns-envelope-score.json", sms.Inbound{
+		{"sns-envelope-score.json", smsinbound.Inbound{
 			From: "+447700900123", To: "+447700900999", Body: "9 thanks, quick and friendly",
 			Keyword:           "KEYWORD_123456789012",
 			PreviousMessageID: "b7c1a3e2-9f0d-4e8a-a1b2-c3d4e5f6a7b8", MessageID: "6f1e0c2a-3b4d-5e6f-8a9b-0c1d2e3f4a5b",
@@ -41,7 +41,7 @@ func TestParseInbound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := sms.ParseInbound(body)
+			got, err := smsinbound.ParseInbound(body)
 			if err != nil {
 				t.Fatalf("ParseInbound: %v", err)
 			}
@@ -65,7 +65,7 @@ func TestParseInboundMalformed(t *testing.T) {
 		`{"originationNumber":14255550182,"destinationNumber":"+12125550101","inboundMessageId":"x"}`,
 		`{"Type":"Notification","Message":"{}"}`,
 	} {
-		if in, err := sms.ParseInbound([]byte(body)); !errors.Is(err, sms.ErrMalformedInbound) {
+		if in, err := smsinbound.ParseInbound([]byte(body)); !errors.Is(err, smsinbound.ErrMalformedInbound) {
 			t.Errorf("ParseInbound(%q) = %+v, %v; want ErrMalformedInbound", body, in, err)
 		}
 	}
