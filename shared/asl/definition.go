@@ -13,6 +13,10 @@ type Definition struct {
 
 	root *machine
 	raw  json.RawMessage
+	// hash is the hex SHA-256 of raw: executions refer to their definition
+	// by it, and the store keeps each distinct definition once under
+	// definitionKey(hash).
+	hash string
 	// states indexes every state of the definition, including those in
 	// Parallel branches and Map iterators (names are unique machine-wide).
 	states map[string]*State

@@ -16,7 +16,7 @@ package asl
 //     call back into the Engine, even for their own execution.
 //
 //  2. Engine.mu, the global lock. It guards only in-memory maps (machines,
-//     execs, loading, defs) and is held for map operations alone: never
+//     execs, loading, defs, stored, storing) and is held for map operations alone: never
 //     across store I/O, handler invocation, or waiting for an execution
 //     lock. It may be taken while an execution lock is held, never the
 //     reverse.
@@ -106,7 +106,9 @@ type Engine struct {
 	machines map[string]*StateMachine // by name
 	execs    map[string]*record       // running executions in memory, by ARN
 	loading  map[string]chan struct{} // ARNs being loaded or created; closed when done
-	defs     map[string]*Definition   // parsed definitions of loaded executions, by raw JSON
+	defs     map[string]*Definition   // parsed definitions, by hash
+	stored   map[string]bool          // hashes of definitions known to be in the store
+	storing  map[string]chan struct{} // hashes of definitions being stored; closed when done
 }
 
 // lockedSource makes a random source safe for concurrent use (a
@@ -130,6 +132,7 @@ func NewEngine(cfg Config) *Engine {
 		region: cfg.Region, account: cfg.Account, roleARN: cfg.RoleARN,
 		machines: map[string]*StateMachine{}, execs: map[string]*record{},
 		loading: map[string]chan struct{}{}, defs: map[string]*Definition{},
+		stored: map[string]bool{}, storing: map[string]chan struct{}{},
 	}
 	if e.store == nil {
 		e.store = NewMemoryStore()
@@ -226,9 +229,10 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 		now := e.clock.Now()
 		rec := &record{
 			ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
-			Definition: sm.Definition.raw, Input: compact, Status: StatusRunning, StartTime: now,
+			DefinitionHash: sm.Definition.hash, Input: compact, Status: StatusRunning, StartTime: now,
 			Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
-			def:  sm.Definition, input: inVal,
+			def:  sm.Definition, input: inVal, fresh: true,
+			History: make([]HistoryEvent, 0, 16),
 		}
 		if sm.Definition.TimeoutSeconds > 0 {
 			d := now.Add(time.Duration(sm.Definition.TimeoutSeconds) * time.Second)
@@ -249,18 +253,15 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 		}
 		return nil, fmt.Errorf("start execution %s: %w", arn, ErrExecutionAlreadyExists)
 	}
-	e.mu.Lock()
-	e.defs[string(rec.Definition)] = sm.Definition
-	e.mu.Unlock()
-	if err := e.save(ctx, rec); err != nil {
-		// It never existed: whoever found it in execs meanwhile retries.
-		rec.dead = true
-		e.forget(rec)
-		return nil, err
+	// The first save is drive's, made before the first side effect (or when
+	// the execution blocks or ends), as every later one: until then nothing
+	// outside this call has seen the execution. If it fails, drive drops
+	// the record as never created.
+	err = e.drive(ctx, rec, true)
+	if !rec.dead {
+		e.log.Info("asl: execution started", "stateMachine", sm.Name, "execution", name)
 	}
-	e.log.Info("asl: execution started", "stateMachine", sm.Name, "execution", name)
-
-	if err := e.drive(ctx, rec, false); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return rec.snapshot(), nil
@@ -326,14 +327,14 @@ func (e *Engine) fetch(ctx context.Context, arn string) (*record, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := e.decodeRecord(doc)
+	r, err := e.decodeRecord(ctx, doc)
 	if err != nil {
 		return nil, fmt.Errorf("load execution %s: %w", arn, err)
 	}
 	return r, nil
 }
 
-func (e *Engine) decodeRecord(doc []byte) (*record, error) {
+func (e *Engine) decodeRecord(ctx context.Context, doc []byte) (*record, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	r := &record{}
@@ -343,20 +344,112 @@ func (e *Engine) decodeRecord(doc []byte) (*record, error) {
 	if r.Root == nil {
 		return nil, fmt.Errorf("decode: no root frame")
 	}
-	e.mu.Lock()
-	def, ok := e.defs[string(r.Definition)]
-	e.mu.Unlock()
-	if !ok {
-		var err error
-		if def, err = Parse(r.Definition); err != nil {
-			return nil, fmt.Errorf("definition: %w", err)
-		}
-		e.mu.Lock()
-		e.defs[string(r.Definition)] = def
-		e.mu.Unlock()
+	def, err := e.definition(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("definition: %w", err)
 	}
 	r.def = def
 	return r, nil
+}
+
+// definition returns the parsed definition of a decoded record, from the
+// cache or else from the store (or, in a record written before definitions
+// were stored apart, from the record itself, which the next save migrates).
+// No lock may be held.
+func (e *Engine) definition(ctx context.Context, r *record) (*Definition, error) {
+	if r.DefinitionHash == "" {
+		if len(r.Definition) == 0 {
+			return nil, errors.New("record names no definition")
+		}
+		def, err := Parse(r.Definition)
+		if err != nil {
+			return nil, err
+		}
+		r.Definition, r.DefinitionHash = nil, def.hash
+		e.mu.Lock()
+		if d, ok := e.defs[def.hash]; ok {
+			def = d
+		} else {
+			e.defs[def.hash] = def
+		}
+		e.mu.Unlock()
+		return def, nil
+	}
+	r.Definition = nil
+	e.mu.Lock()
+	def, ok := e.defs[r.DefinitionHash]
+	e.mu.Unlock()
+	if ok {
+		return def, nil
+	}
+	raw, err := e.store.Get(ctx, definitionKey(r.DefinitionHash))
+	if err != nil {
+		return nil, err
+	}
+	if h := definitionHash(raw); h != r.DefinitionHash {
+		return nil, fmt.Errorf("stored definition %s has hash %s", r.DefinitionHash, h)
+	}
+	if def, err = Parse(raw); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if d, ok := e.defs[def.hash]; ok {
+		def = d
+	} else {
+		e.defs[def.hash] = def
+	}
+	e.stored[def.hash] = true
+	e.mu.Unlock()
+	return def, nil
+}
+
+// storeDefinition makes sure def is in the store, before the first save of
+// a record that names it; an execution lock may be held, Engine.mu must
+// not be. One goroutine at a time writes a given definition, holding its
+// slot in Engine.storing (and no execution lock but its own); the others
+// wait for it, like for a leaf lock.
+func (e *Engine) storeDefinition(ctx context.Context, def *Definition) error {
+	for {
+		e.mu.Lock()
+		if e.stored[def.hash] {
+			e.mu.Unlock()
+			return nil
+		}
+		if ch, ok := e.storing[def.hash]; ok {
+			e.mu.Unlock()
+			<-ch
+			continue
+		}
+		ch := make(chan struct{})
+		e.storing[def.hash] = ch
+		e.mu.Unlock()
+
+		err := e.putDefinition(ctx, def)
+		e.mu.Lock()
+		if err == nil {
+			e.defs[def.hash] = def
+			e.stored[def.hash] = true
+		}
+		delete(e.storing, def.hash)
+		e.mu.Unlock()
+		close(ch)
+		return err
+	}
+}
+
+func (e *Engine) putDefinition(ctx context.Context, def *Definition) error {
+	key := definitionKey(def.hash)
+	cur, err := e.store.Get(ctx, key)
+	if err == nil && bytes.Equal(cur, def.raw) {
+		return nil
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("persist definition %s: %w", def.hash, err)
+	}
+	if err := e.store.Put(ctx, key, bytes.Clone(def.raw)); err != nil {
+		return fmt.Errorf("persist definition %s: %w", def.hash, err)
+	}
+	return nil
 }
 
 // forget drops a finished (or dead) record from memory; r.mu must be held,
@@ -373,16 +466,20 @@ func (e *Engine) forget(r *record) {
 // save persists r; r.mu must be held (and Engine.mu must not be), which
 // orders the saves of one execution.
 func (e *Engine) save(ctx context.Context, r *record) error {
-	doc, err := json.Marshal(r)
-	if err != nil {
-		r.unsaved = true
-		return fmt.Errorf("encode execution %s: %w", r.ARN, err)
+	ctx = context.WithoutCancel(ctx)
+	if !r.defStored {
+		if err := e.storeDefinition(ctx, r.def); err != nil {
+			r.unsaved = true
+			return fmt.Errorf("persist execution %s: %w", r.ARN, err)
+		}
+		r.defStored = true
 	}
-	if err := e.store.Put(context.WithoutCancel(ctx), r.ARN, doc); err != nil {
+	doc := r.encode()
+	if err := e.store.Put(ctx, r.ARN, doc); err != nil {
 		r.unsaved = true
 		return fmt.Errorf("persist execution %s: %w", r.ARN, err)
 	}
-	r.unsaved = false
+	r.unsaved, r.fresh = false, false
 	return nil
 }
 
@@ -417,6 +514,13 @@ func (e *Engine) drive(ctx context.Context, rec *record, dirty bool) error {
 			if err := e.save(ctx, rec); err != nil {
 				if job != nil {
 					delete(rec.inflight, job.key)
+				}
+				if rec.fresh {
+					// Created by StartExecution and never saved: it never
+					// existed, and whoever found it in execs meanwhile
+					// retries.
+					rec.dead = true
+					e.forget(rec)
 				}
 				return err
 			}
@@ -703,6 +807,9 @@ func (e *Engine) Resume(ctx context.Context) error {
 	var running []*record
 	var errs []error
 	for _, k := range keys {
+		if IsDefinitionKey(k) {
+			continue
+		}
 		rec, _, err := e.acquire(ctx, k, nil)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("resume: %w", err))

@@ -133,25 +133,40 @@ func (f *frame) walk(fn func(*frame)) {
 
 // record is the persisted form of an execution.
 type record struct {
-	ARN              string          `json:"arn"`
-	Name             string          `json:"name"`
-	StateMachineARN  string          `json:"stateMachineArn"`
-	StateMachineName string          `json:"stateMachineName"`
-	Definition       json.RawMessage `json:"definition"`
-	Input            json.RawMessage `json:"input"`
-	Status           Status          `json:"status"`
-	StartTime        time.Time       `json:"startTime"`
-	StopTime         time.Time       `json:"stopTime,omitzero"`
-	Deadline         *time.Time      `json:"deadline,omitempty"`
-	Output           json.RawMessage `json:"output,omitempty"`
-	Error            string          `json:"error,omitempty"`
-	Cause            string          `json:"cause,omitempty"`
-	Root             *frame          `json:"root"`
-	History          []HistoryEvent  `json:"history"`
-	Seq              int64           `json:"seq"`
+	ARN              string `json:"arn"`
+	Name             string `json:"name"`
+	StateMachineARN  string `json:"stateMachineArn"`
+	StateMachineName string `json:"stateMachineName"`
+	// DefinitionHash names the execution's definition, stored apart under
+	// definitionKey(DefinitionHash). Definition holds it inline in records
+	// written before definitions were stored apart; it is read, never
+	// written.
+	DefinitionHash string          `json:"definitionHash,omitempty"`
+	Definition     json.RawMessage `json:"definition,omitempty"`
+	Input          json.RawMessage `json:"input"`
+	Status         Status          `json:"status"`
+	StartTime      time.Time       `json:"startTime"`
+	StopTime       time.Time       `json:"stopTime,omitzero"`
+	Deadline       *time.Time      `json:"deadline,omitempty"`
+	Output         json.RawMessage `json:"output,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	Cause          string          `json:"cause,omitempty"`
+	Root           *frame          `json:"root"`
+	History        []HistoryEvent  `json:"history"`
+	Seq            int64           `json:"seq"`
 
 	def   *Definition
 	input any
+
+	// histEnc caches the JSON encoding of History[:histEncN] (events never
+	// change once appended), so a save encodes only the new ones. encSize
+	// is the size of the last document, to pre-size the next.
+	// defStored: def is known to be in the store.
+	defStored bool
+	histEnc   []byte
+	histEncN  int
+	encSize   int
+	encHist   int // len(histEnc) when encSize was measured
 
 	// mu is the execution lock (see the lock hierarchy in engine.go). It
 	// guards every field of the record, including the persisted ones above,
@@ -168,6 +183,8 @@ type record struct {
 	// dead: the record was created by StartExecution but its first save
 	// failed; it never existed and lookups must not use it.
 	dead bool
+	// fresh: the record was created by StartExecution and not yet saved.
+	fresh bool
 	// unsaved: the last save failed, so the next driver saves even if
 	// nothing changed.
 	unsaved bool

@@ -58,7 +58,7 @@ type harness struct {
 
 func newHarness(t *testing.T, def string, handlers map[string]handler) *harness {
 	t.Helper()
-	return newHarnessStore(t, def, handlers, NewMemoryStore())
+	return newHarnessStore(t, def, handlers, &checkingStore{t: t, MemoryStore: NewMemoryStore()})
 }
 
 func newHarnessStore(t *testing.T, def string, handlers map[string]handler, store ExecutionStore) *harness {

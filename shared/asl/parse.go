@@ -74,6 +74,7 @@ func Parse(data []byte) (*Definition, error) {
 		return nil, &LoadError{Msg: err.Error()}
 	}
 	d.raw = compact
+	d.hash = definitionHash(compact)
 	return d, nil
 }
 

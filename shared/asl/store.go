@@ -1,7 +1,10 @@
 package asl
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,13 +18,17 @@ import (
 // ExecutionStore persists executions. The Engine writes an execution's
 // whole state, as one JSON document keyed by its ARN, before every side
 // effect and whenever it blocks; a new Engine over the same store resumes
-// from it. Implementations must make Put atomic: after a crash Get returns
-// either the previous or the new document, never a torn one.
+// from it. The document names the execution's definition by hash; each
+// distinct definition is written once, before the first document naming
+// it, under a key starting with DefinitionKeyPrefix. The Engine never
+// modifies a document it passed to Put. Implementations must make Put
+// atomic: after a crash Get returns either the previous or the new
+// document, never a torn one.
 type ExecutionStore interface {
 	Put(ctx context.Context, key string, doc []byte) error
 	// Get returns the document or an error wrapping ErrNotFound.
 	Get(ctx context.Context, key string) ([]byte, error)
-	// Keys lists every stored key.
+	// Keys lists every stored key, definitions' included.
 	Keys(ctx context.Context) ([]string, error)
 }
 
@@ -40,7 +47,7 @@ func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string][]byte
 func (s *MemoryStore) Put(_ context.Context, key string, doc []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.docs[key] = append([]byte(nil), doc...)
+	s.docs[key] = bytes.Clone(doc)
 	return nil
 }
 
@@ -181,4 +188,21 @@ func (s *DirStore) Keys(context.Context) ([]string, error) {
 	}
 	sort.Strings(keys)
 	return keys, nil
+}
+
+// Keys of stored definitions. An execution's document names its definition
+// by hash and each distinct definition is stored once, under
+// DefinitionKeyPrefix followed by the hex SHA-256 of its compact JSON.
+// Execution keys are ARNs, so the prefix tells the two apart in Keys.
+const DefinitionKeyPrefix = "definition/"
+
+func definitionKey(hash string) string { return DefinitionKeyPrefix + hash }
+
+// IsDefinitionKey reports whether a key from ExecutionStore.Keys names a
+// stored definition rather than an execution.
+func IsDefinitionKey(key string) bool { return strings.HasPrefix(key, DefinitionKeyPrefix) }
+
+func definitionHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }

@@ -31,6 +31,12 @@ func decodeJSON(data []byte) (any, error) {
 // encodeJSON renders a value compactly without HTML escaping, the way
 // Step Functions prints JSON.
 func encodeJSON(v any) ([]byte, error) {
+	return appendValueErr(nil, v)
+}
+
+// encodeJSONReflect is encodeJSON by encoding/json, for values of types
+// appendValueErr doesn't handle itself.
+func encodeJSONReflect(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

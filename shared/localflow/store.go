@@ -23,8 +23,17 @@ const execPartition = "EXECUTIONS"
 
 func execKey(key string) store.Key { return store.Key{PK: "EXECUTION#" + key, SK: "#"} }
 
-// Put replaces the execution's document atomically.
+// Put replaces the execution's document atomically. Definitions (keys
+// with asl.DefinitionKeyPrefix) are content-addressed and never change, so
+// their first write stands.
 func (s *TableStore) Put(ctx context.Context, key string, doc []byte) error {
+	if asl.IsDefinitionKey(key) {
+		it := store.Item{Key: execKey(key), GSI3: store.Key{PK: execPartition, SK: key}, Data: doc}
+		if _, err := s.t.Put(ctx, it, store.IfAbsent()); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("save definition %s: %w", key, err)
+		}
+		return nil
+	}
 	for range 10 {
 		cond := store.IfAbsent()
 		cur, err := s.t.Get(ctx, execKey(key))
@@ -59,7 +68,7 @@ func (s *TableStore) Get(ctx context.Context, key string) ([]byte, error) {
 	return it.Data, nil
 }
 
-// Keys lists every stored execution.
+// Keys lists every stored execution and definition.
 func (s *TableStore) Keys(ctx context.Context) ([]string, error) {
 	items, err := s.t.Query(ctx, store.Query{Index: store.Listing, PK: execPartition})
 	if err != nil {
