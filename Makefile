@@ -13,7 +13,16 @@ dev:
 	$(GO) run ./cmd/cxloop dev --addr 127.0.0.1:8080 --data .cxloop --demo
 
 ## tools: install the pinned npm test tools
-tools: infra/tools/node_modules/.package-lock.json
+tools: infra/tools/node_modules/.package-lock.json chromium
+
+# Debian's Chromium for the browser tests; installed when missing and we may
+# (root with apt-get, as on CI and a fresh machine of ours), else explained.
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is not installed: the browser tests will be skipped (apt-get install chromium)"; fi; }
 
 infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tools/package-lock.json
 	cd infra/tools && npm ci --no-audit --no-fund

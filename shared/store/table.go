@@ -59,7 +59,9 @@ type Item struct {
 	Data      []byte
 }
 
-// Cond is the condition a Put must satisfy.
+// Cond is the condition a Put must satisfy. There is no unconditional put:
+// the zero Cond is IfVersion(0), which no stored item satisfies, so every
+// write says whether it creates or replaces.
 type Cond struct {
 	absent  bool
 	version int64
