@@ -1,8 +1,8 @@
 package devserver
 
 import (
-	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -23,33 +23,6 @@ func (s *Server) routes(srv *httpapi.Server) {
 	srv.Handle("POST /dev/sms", http.HandlerFunc(s.inboundSMS))
 	srv.Handle("GET /dev/clock", http.HandlerFunc(s.clockNow))
 	srv.Handle("POST /dev/clock", http.HandlerFunc(s.clockAdvance))
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, code int, codeName, msg string, fields map[string]string) {
-	writeJSON(w, code, map[string]any{"error": map[string]any{"code": codeName, "message": msg, "fields": fields}})
-}
-
-// decode reads a small JSON body strictly.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, httpapi.MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "the body is too large", nil)
-			return false
-		}
-		writeErr(w, http.StatusBadRequest, "invalid", "the body is not the expected JSON: "+err.Error(), nil)
-		return false
-	}
-	return true
 }
 
 func wantsHTML(r *http.Request) bool {
@@ -89,12 +62,11 @@ var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
 func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	list, err := s.Outbox.List(r.Context())
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "outbox list", "err", err)
-		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		httpapi.WriteError(w, r, fmt.Errorf("outbox list: %w", err))
 		return
 	}
 	if !wantsHTML(r) {
-		writeJSON(w, http.StatusOK, list)
+		httpapi.WriteJSON(w, http.StatusOK, list)
 		return
 	}
 	rev := make([]outbox.Message, len(list))
@@ -139,21 +111,16 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) {
 	var in app.InboundSMS
-	if !decode(w, r, &in) {
+	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	out, err := s.App.ReceiveSMS(r.Context(), in)
-	var e *app.Error
-	if errors.As(err, &e) && e.Code == app.Invalid {
-		writeErr(w, http.StatusBadRequest, string(e.Code), e.Message, e.Fields)
-		return
-	}
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "inbound sms", "err", err)
-		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		httpapi.WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 type clockView struct {
@@ -162,7 +129,7 @@ type clockView struct {
 }
 
 func (s *Server) clockNow(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
+	httpapi.WriteJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
 }
 
 // maxAdvance bounds one move of the clock: a year is more than any loop needs.
@@ -172,21 +139,20 @@ func (s *Server) clockAdvance(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Advance string `json:"advance"`
 	}
-	if !decode(w, r, &in) {
+	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	d, err := time.ParseDuration(in.Advance)
 	if err != nil || d <= 0 || d > maxAdvance {
-		writeErr(w, http.StatusBadRequest, "invalid", "the request has invalid fields",
-			map[string]string{"advance": "must be a positive Go duration up to 8784h, like 49h or 10m"})
+		httpapi.WriteError(w, r, app.FieldError("advance", "must be a positive Go duration up to 8784h, like 49h or 10m"))
 		return
 	}
 	if _, err := s.Advance(r.Context(), d); err != nil {
-		s.log.ErrorContext(r.Context(), "advance clock", "err", err)
-		writeErr(w, http.StatusInternalServerError, "internal", "internal error", nil)
+		httpapi.WriteError(w, r, fmt.Errorf("advance clock: %w", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
+	httpapi.WriteJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
 }
 
 var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>

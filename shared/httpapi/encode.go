@@ -37,9 +37,9 @@ type errorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// writeError answers with the JSON error shape. Internal errors are logged
+// WriteError answers with the JSON error shape. Internal errors are logged
 // with their detail and shown only as "internal error".
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *app.Error
 	if !errors.As(err, &e) {
 		e = &app.Error{Code: app.Internal, Err: err}
@@ -49,10 +49,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		logger(r.Context()).ErrorContext(r.Context(), "internal error", "err", err)
 		body.Message = "internal error"
 	}
-	writeJSON(w, status[e.Code], errorBody{Error: body})
+	WriteJSON(w, status[e.Code], errorBody{Error: body})
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
+// WriteJSON answers with v as JSON, never cached.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -62,10 +63,10 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decodeJSON reads exactly one JSON object of at most MaxBody bytes into v,
+// DecodeJSON reads exactly one JSON object of at most MaxBody bytes into v,
 // refusing unknown fields, so a typo is an error rather than silently
 // ignored. The Content-Type is not checked: `curl -d` sends a form type.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body := http.MaxBytesReader(w, r.Body, MaxBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()

@@ -23,14 +23,14 @@ func FuzzDecodeInteraction(f *testing.F) {
 		r := httptest.NewRequest(http.MethodPost, "/v1/interactions", bytes.NewReader(body))
 		w := httptest.NewRecorder()
 		var in app.Interaction
-		err := decodeJSON(w, r, &in)
+		err := DecodeJSON(w, r, &in)
 		if err == nil {
 			return
 		}
 		switch code := app.CodeOf(err); code {
 		case app.Invalid, codeTooLarge:
 		default:
-			t.Fatalf("decodeJSON(%q) = %v (code %s), want a client error", body, err, code)
+			t.Fatalf("DecodeJSON(%q) = %v (code %s), want a client error", body, err, code)
 		}
 	})
 }

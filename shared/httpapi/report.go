@@ -60,24 +60,24 @@ func (s *Server) closedLoopReport(w http.ResponseWriter, r *http.Request) {
 	case "":
 		asCSV = acceptsCSV(r.Header.Get("Accept"))
 	default:
-		writeError(w, r, app.FieldError("format", "must be json or csv"))
+		WriteError(w, r, app.FieldError("format", "must be json or csv"))
 		return
 	}
 	p, err := parseReportParams(q)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	rep, err := s.app.ClosedLoopReport(r.Context(), p.From, p.To, p.GroupBy, p.TZ)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	if asCSV {
 		writeReportCSV(w, rep)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	WriteJSON(w, http.StatusOK, rep)
 }
 
 // acceptsCSV reports whether an Accept header prefers CSV to JSON: it

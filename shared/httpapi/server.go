@@ -69,7 +69,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /v1/customers/{id}/timeline", api(s.timeline))
 	s.mux.Handle("DELETE /v1/customers/{id}", api(s.eraseCustomer))
 	s.mux.Handle("/v1/", api(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
+		WriteError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
 	}))
 	s.mux.HandleFunc("GET /s/{token}", s.limitPages(s.surveyPage))
 	s.mux.HandleFunc("POST /s/{token}", s.limitPages(s.surveySubmit))
@@ -79,7 +79,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /t/{token}", s.limitPages(s.taskAction))
 	s.mux.HandleFunc("GET /assets/cxloop.css", serveCSS)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.reportRoutes()
 }
@@ -111,7 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.ErrorContext(r.Context(), "panic in handler", "panic", p, "stack", string(debug.Stack()))
-			writeError(rec, r, app.Errorf(app.Internal, "internal error"))
+			WriteError(rec, r, app.Errorf(app.Internal, "internal error"))
 		}
 		log.InfoContext(r.Context(), "http request", "method", r.Method, "route", routeOf(r.URL.Path),
 			"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
@@ -153,7 +153,7 @@ func (s *Server) requireKey(h http.Handler) http.Handler {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || s.cfg.APIKey == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cxloop"`)
-			writeError(w, r, app.Errorf(app.Unauthorized, "a valid API key is required: Authorization: Bearer <CXLOOP_API_KEY>"))
+			WriteError(w, r, app.Errorf(app.Unauthorized, "a valid API key is required: Authorization: Bearer <CXLOOP_API_KEY>"))
 			return
 		}
 		h.ServeHTTP(w, r)

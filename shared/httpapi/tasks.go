@@ -71,7 +71,7 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	list, err := s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Status(q.Get("status")), OwnerID: q.Get("owner_id")})
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	now := s.app.Now()
@@ -79,82 +79,82 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	for _, t := range list {
 		out = append(out, toTaskJSON(t, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tasks": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"tasks": out})
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 	t, err := s.app.Task(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+	WriteJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
 }
 
 func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
 	var in app.CompleteInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+	WriteJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
 }
 
 func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
 	var in app.ReassignInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+	WriteJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
 }
 
 func (s *Server) acknowledgeTask(w http.ResponseWriter, r *http.Request) {
 	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
+	WriteJSON(w, http.StatusOK, toTaskJSON(t, s.app.Now()))
 }
 
 func (s *Server) resendTaskLink(w http.ResponseWriter, r *http.Request) {
 	t, err := s.app.ResendTaskLink(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, toTaskJSON(t, s.app.Now()))
+	WriteJSON(w, http.StatusAccepted, toTaskJSON(t, s.app.Now()))
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	list, err := s.app.Timeline(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	if len(list) == 0 {
-		writeError(w, r, app.Errorf(app.NotFound, "no such customer"))
+		WriteError(w, r, app.Errorf(app.NotFound, "no such customer"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"customer_id": r.PathValue("id"), "events": list})
+	WriteJSON(w, http.StatusOK, map[string]any{"customer_id": r.PathValue("id"), "events": list})
 }
 
 func (s *Server) eraseCustomer(w http.ResponseWriter, r *http.Request) {
 	n, err := s.app.Erase(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "erased", "records": strconv.Itoa(n)})
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "erased", "records": strconv.Itoa(n)})
 }

@@ -10,30 +10,30 @@ import (
 
 func (s *Server) putPerson(w http.ResponseWriter, r *http.Request) {
 	var in app.PersonInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	p, created, err := s.app.PutPerson(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, createdStatus(created), p)
+	WriteJSON(w, createdStatus(created), p)
 }
 
 func (s *Server) putAccount(w http.ResponseWriter, r *http.Request) {
 	var in app.AccountInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	acct, created, err := s.app.PutAccount(r.Context(), r.PathValue("id"), in)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, createdStatus(created), acct)
+	WriteJSON(w, createdStatus(created), acct)
 }
 
 func createdStatus(created bool) int {
@@ -45,20 +45,20 @@ func createdStatus(created bool) int {
 
 func (s *Server) postInteraction(w http.ResponseWriter, r *http.Request) {
 	var in app.Interaction
-	if err := decodeJSON(w, r, &in); err != nil {
-		writeError(w, r, err)
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	res, replay, err := s.app.Ingest(r.Context(), in)
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	code := http.StatusAccepted
 	if replay {
 		code = http.StatusOK
 	}
-	writeJSON(w, code, res)
+	WriteJSON(w, code, res)
 }
 
 // responseJSON is an answer as the API shows it.
@@ -80,22 +80,22 @@ func (s *Server) listResponses(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	from, err := queryTime(q.Get("from"), "from")
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	to, err := queryTime(q.Get("to"), "to")
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	unhappy, err := queryBool(q.Get("unhappy"), "unhappy")
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	list, err := s.app.Responses(r.Context(), app.ResponseFilter{From: from, To: to, UnhappyOnly: unhappy})
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	out := make([]responseJSON, 0, len(list))
@@ -106,7 +106,7 @@ func (s *Server) listResponses(w http.ResponseWriter, r *http.Request) {
 			Source: string(x.Source), AnsweredAt: x.AnsweredAt,
 		})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"responses": out})
+	WriteJSON(w, http.StatusOK, map[string]any{"responses": out})
 }
 
 // queryTime reads an RFC 3339 time or a date (YYYY-MM-DD, UTC).
