@@ -29,16 +29,6 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-var pageCSP = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-func htmlHeaders(w http.ResponseWriter, csp string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", csp)
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "no-store")
-}
-
 var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Outbox – cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
@@ -73,7 +63,7 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	for i, m := range list {
 		rev[len(list)-1-i] = m
 	}
-	htmlHeaders(w, pageCSP)
+	httpapi.PageHeaders(w, httpapi.PageCSP)
 	_ = outboxTmpl.Execute(w, map[string]any{"Messages": rev, "Now": s.Clock.Now().Format(time.RFC1123)})
 }
 
@@ -101,11 +91,11 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Channel == "email" && m.BodyHTML != "" {
-		htmlHeaders(w, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
+		httpapi.PageHeaders(w, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'")
 		_, _ = w.Write([]byte(m.BodyHTML))
 		return
 	}
-	htmlHeaders(w, pageCSP)
+	httpapi.PageHeaders(w, httpapi.PageCSP)
 	_ = smsTmpl.Execute(w, map[string]any{"M": m, "URL": s.URL})
 }
 
@@ -172,6 +162,6 @@ var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>
 `))
 
 func (s *Server) home(w http.ResponseWriter, _ *http.Request) {
-	htmlHeaders(w, pageCSP)
+	httpapi.PageHeaders(w, httpapi.PageCSP)
 	_ = homeTmpl.Execute(w, map[string]any{"Now": s.Clock.Now().Format(time.RFC1123)})
 }

@@ -34,13 +34,16 @@ func serveCSS(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(css)
 }
 
-// pageHeaders keep pages self-contained and their link tokens private:
-// no external assets may load, no referrer carries the token away, no
-// other site may frame the page.
-func pageHeaders(w http.ResponseWriter) {
+// PageCSP lets a page load only this site's stylesheet and post only to itself.
+const PageCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// PageHeaders keep pages self-contained and their link tokens private:
+// nothing loads but what csp allows, no referrer carries the token away,
+// no other site may frame the page.
+func PageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -60,7 +63,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, t *template.
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	pageHeaders(w)
+	PageHeaders(w, PageCSP)
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 }
