@@ -113,12 +113,9 @@ func (a *App) blocked(ctx context.Context, sv survey.Survey) (survey.Reason, boo
 // deliverSurvey renders the survey (or its reminder) for its channel, sends
 // it and logs the message for the person's timeline.
 func (a *App) deliverSurvey(ctx context.Context, sv survey.Survey, reminder bool) (string, error) {
-	ttl := sv.ExpiresAt.Sub(a.Now())
-	if sv.ExpiresAt.IsZero() {
-		ttl = a.cfg.Survey.ExpireAfter
-	}
-	// Links outlive the survey a little so a late click sees "closed", not 404.
-	ttl += 7 * 24 * time.Hour
+	// ExpiresAt is set when the send is claimed. Links outlive the survey a
+	// little so a late click sees "closed", not 404.
+	ttl := sv.ExpiresAt.Sub(a.Now()) + 7*24*time.Hour
 	in := message.Invite{
 		Kind: sv.Kind, Name: sv.Name, Org: a.cfg.Org, OwnerName: sv.OwnerName, Locale: sv.Locale,
 		Reminder:       reminder,
