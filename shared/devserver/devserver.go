@@ -155,9 +155,19 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	table, err := embedded.Open(filepath.Join(opts.DataDir, "cxloop.db"))
+	table, err := embedded.Open(filepath.Join(opts.DataDir, "cxloop.journal"))
 	if err != nil {
 		return nil, err
+	}
+	// Data directories from before the journal hold a bbolt file instead.
+	legacy := filepath.Join(opts.DataDir, "cxloop.db")
+	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
+		n, err := table.ImportBolt(ctx, legacy)
+		if err != nil {
+			table.Close()
+			return nil, err
+		}
+		log.Info("carried the previous store file over to the journal", "items", n, "old_file", legacy+".imported")
 	}
 	var tbl store.Table = table
 	if opts.WrapTable != nil {

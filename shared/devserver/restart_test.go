@@ -2,8 +2,12 @@ package devserver_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // After a restart on the same data dir (and address), the people, account,
@@ -111,5 +115,36 @@ func TestDevOverdueFollowUpEscalates(t *testing.T) {
 	}
 	if owner := d.sentTo(ownerEmail); len(owner) != 2 || !strings.HasPrefix(owner[1].Subject, "Overdue:") {
 		t.Errorf("owner emails: %+v, want the task and an overdue reminder", owner)
+	}
+}
+
+// A data directory from before the journal (a bbolt file) is carried over
+// on start: its records are all there, and the old file is kept aside.
+func TestDevCarriesOverBboltDataDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, "cxloop.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bbolt layout: items bucket, key PK 0x00 SK, value codec 1,
+	// version, expiry, three empty index keys, then the JSON document.
+	val := []byte{1, 1, 0, 0, 0, 0, 0, 0, 0}
+	val = append(val, `{"id":"maria","name":"María García","email":"maria@example.com","updated_at":"2026-11-01T00:00:00Z"}`...)
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("items"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("PERSON#maria\x00#"), val)
+	})
+	if err != nil || db.Close() != nil {
+		t.Fatalf("write bbolt file: %v", err)
+	}
+	d := startDevAt(t, dir, "127.0.0.1:0")
+	// 200, not 201: the person exists.
+	want(t, d.api(http.MethodPut, "/v1/people/maria", map[string]any{"name": "María García", "email": ownerEmail}), http.StatusOK, "PUT maria after carrying over")
+	if _, err := os.Stat(filepath.Join(dir, "cxloop.db.imported")); err != nil {
+		t.Errorf("old file not kept aside: %v", err)
 	}
 }

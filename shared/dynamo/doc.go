@@ -3,7 +3,7 @@
 // records, their keys and the access patterns live in package store; this
 // package only maps the port's Item, Cond and Query onto DynamoDB calls, so
 // the same contract suite (store/storetest) proves it and the embedded
-// bbolt table behave alike.
+// journal-backed table behave alike.
 //
 // # Key design
 //

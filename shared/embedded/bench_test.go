@@ -9,14 +9,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/cxloop/cxloop/shared/store"
 )
 
 func openBench(b *testing.B) *Table {
 	b.Helper()
-	tbl, err := Open(filepath.Join(b.TempDir(), "cxloop.db"))
+	tbl, err := Open(filepath.Join(b.TempDir(), "cxloop.journal"))
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}
@@ -35,78 +33,36 @@ func benchItem(n int64) store.Item {
 	}
 }
 
-// putVia is Put with another commit strategy than the group commit, to
-// compare in BenchmarkPut.
-func (t *Table) putVia(commit func(func(*bolt.Tx) error) error, item store.Item, cond store.Cond) error {
-	var reqErr error
-	err := commit(func(tx *bolt.Tx) error {
-		// A failed condition returns nil so that bolt.DB.Batch does not
-		// roll back and re-run the others in the batch.
-		var txErr error
-		_, reqErr, txErr = putTx(tx, item, cond)
-		return txErr
-	})
-	if err != nil {
-		return err
-	}
-	return reqErr
-}
-
-// BenchmarkPut measures new-item Puts (IfAbsent, durable unless nosync):
-//
-//	group        Table.Put: the writer goroutine's group commit (shipped)
-//	update       one bolt Update, hence one fsync, per Put
-//	bolt-batch   bolt.DB.Batch (default MaxBatchDelay 10ms, MaxBatchSize 1000)
-//	group-nosync group commit with bbolt's NoSync: not durable, for comparison
-//
-// each with 1, 16 and 64 writers (b.SetParallelism(writers/GOMAXPROCS)).
+// BenchmarkPut measures durable new-item Puts (IfAbsent) through the group
+// commit with 1, 16 and 64 writers (b.SetParallelism(writers/GOMAXPROCS)).
 func BenchmarkPut(b *testing.B) {
-	strategies := []struct {
-		name   string
-		noSync bool
-		put    func(t *Table, item store.Item) error
-	}{
-		{"group", false, func(t *Table, item store.Item) error {
-			_, err := t.Put(context.Background(), item, store.IfAbsent())
-			return err
-		}},
-		{"update", false, func(t *Table, item store.Item) error {
-			return t.putVia(t.db.Update, item, store.IfAbsent())
-		}},
-		{"bolt-batch", false, func(t *Table, item store.Item) error {
-			return t.putVia(t.db.Batch, item, store.IfAbsent())
-		}},
-		{"group-nosync", true, func(t *Table, item store.Item) error {
-			_, err := t.Put(context.Background(), item, store.IfAbsent())
-			return err
-		}},
-	}
-	for _, s := range strategies {
-		for _, writers := range []int{1, 16, 64} {
-			b.Run(fmt.Sprintf("%s/writers=%d", s.name, writers), func(b *testing.B) {
-				tbl := openBench(b)
-				tbl.db.NoSync = s.noSync
-				var n atomic.Int64
-				b.ReportAllocs()
-				if writers == 1 {
-					for b.Loop() {
-						if err := s.put(tbl, benchItem(n.Add(1))); err != nil {
-							b.Fatal(err)
-						}
+	for _, writers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			tbl := openBench(b)
+			var n atomic.Int64
+			put := func() error {
+				_, err := tbl.Put(context.Background(), benchItem(n.Add(1)), store.IfAbsent())
+				return err
+			}
+			b.ReportAllocs()
+			if writers == 1 {
+				for b.Loop() {
+					if err := put(); err != nil {
+						b.Fatal(err)
 					}
-					return
 				}
-				b.SetParallelism(max(1, writers/runtime.GOMAXPROCS(0)))
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						if err := s.put(tbl, benchItem(n.Add(1))); err != nil {
-							b.Error(err)
-							return
-						}
+				return
+			}
+			b.SetParallelism(max(1, writers/runtime.GOMAXPROCS(0)))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := put(); err != nil {
+						b.Error(err)
+						return
 					}
-				})
+				}
 			})
-		}
+		})
 	}
 }
 

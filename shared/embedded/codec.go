@@ -8,7 +8,7 @@ import (
 	"github.com/cxloop/cxloop/shared/store"
 )
 
-// Item values in the items bucket:
+// An item's value, in memory and in the journal:
 //
 //	byte     codec (1)
 //	uvarint  Version
@@ -16,7 +16,7 @@ import (
 //	3 × (uvarint len, PK, uvarint len, SK)   gsi1..gsi3, zero keys as two empty strings
 //	rest     Data, verbatim
 //
-// The item's own key is the bucket key, so it is not repeated.
+// The item's own key is the map key, so it is not repeated.
 const codecV1 = 1
 
 var errCorrupt = errors.New("corrupt item value")
@@ -56,7 +56,6 @@ func appendString(b []byte, s string) []byte {
 }
 
 // decodeHead decodes everything but Data, and returns where Data starts.
-// The strings are copies: b may be bbolt memory, valid only in its transaction.
 func decodeHead(b []byte) (head, int, error) {
 	var h head
 	if len(b) == 0 || b[0] != codecV1 {
@@ -97,7 +96,7 @@ func readString(b []byte, off int) (string, int, bool) {
 }
 
 // decodeItem decodes the stored value b of the item with key into a copy
-// that outlives the transaction.
+// the caller may change without touching the stored one.
 func decodeItem(key store.Key, b []byte) (store.Item, error) {
 	h, off, err := decodeHead(b)
 	if err != nil {

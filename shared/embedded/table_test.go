@@ -31,14 +31,14 @@ func mustOpen(tb testing.TB, path string) *embedded.Table {
 func TestContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Table {
-		return mustOpen(t, filepath.Join(t.TempDir(), "cxloop.db"))
+		return mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
 	})
 }
 
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "data", "cxloop.db") // the directory is created
+	path := filepath.Join(t.TempDir(), "data", "cxloop.journal") // the directory is created
 	tbl, err := embedded.Open(path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -82,10 +82,10 @@ func TestReopen(t *testing.T) {
 
 func TestOpenLocked(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "cxloop.db")
+	path := filepath.Join(t.TempDir(), "cxloop.journal")
 	mustOpen(t, path)
 	start := time.Now()
-	tbl, err := embedded.Open(path) // bbolt's flock is per open file, so this conflicts even in-process
+	tbl, err := embedded.Open(path) // flock is per open file, so this conflicts even in-process
 	if err == nil {
 		tbl.Close()
 		t.Fatal("second Open of a locked file succeeded")
@@ -100,7 +100,7 @@ func TestOpenLocked(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.db"))
+	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
 	ok := store.Key{PK: "p", SK: "s"}
 	tests := []struct {
 		name string
@@ -149,7 +149,7 @@ func query(tbl store.Table, q store.Query) func(context.Context) error {
 // keeps any bytes.
 func TestOpaqueData(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.db"))
+	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
 	data := make([]byte, 512)
 	for i := range data {
 		data[i] = byte(i)
@@ -166,7 +166,7 @@ func TestOpaqueData(t *testing.T) {
 
 func TestErrorsWrapped(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.db"))
+	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
 	_, err := tbl.Get(t.Context(), store.Key{PK: "survey#1", SK: "meta"})
 	if want := "embedded: get survey#1/meta: store: not found"; err == nil || err.Error() != want {
 		t.Errorf("Get error = %v, want %q", err, want)

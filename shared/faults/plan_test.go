@@ -100,7 +100,7 @@ func TestClockSkewsOnce(t *testing.T) {
 // neither counted nor failed.
 func TestTableAmbiguousWriteLands(t *testing.T) {
 	t.Parallel()
-	raw, err := embedded.Open(filepath.Join(t.TempDir(), "t.db"))
+	raw, err := embedded.Open(filepath.Join(t.TempDir(), "t.journal"))
 	if err != nil {
 		t.Fatal(err)
 	}

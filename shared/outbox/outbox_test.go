@@ -40,7 +40,7 @@ func open(t *testing.T, path string) (*outbox.Outbox, *embedded.Table) {
 func TestOutbox(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cxloop.db")
+	path := filepath.Join(t.TempDir(), "cxloop.journal")
 	box, tbl := open(t, path)
 
 	emailID, err := box.SendEmail(ctx, message.Email{

@@ -1,5 +1,5 @@
 // Package storetest is the contract suite of the store.Table port. Every
-// adapter runs it: the embedded bbolt table in its unit tests, the DynamoDB
+// adapter runs it: the embedded table in its unit tests, the DynamoDB
 // adapter against the dynalite emulator. It asserts what the port's doc
 // comments promise, so an adapter that passes can stand in for any other,
 // and spells out what they leave implicit:

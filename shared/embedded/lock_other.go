@@ -1,0 +1,14 @@
+//go:build !unix
+
+package embedded
+
+import (
+	"errors"
+	"os"
+)
+
+// lockFile refuses: without a lock two processes could both append to the
+// journal, and the embedded store is only built for Unix systems.
+func lockFile(*os.File) error {
+	return errors.New("the embedded store needs a Unix system (Linux, macOS, BSD) to lock its file")
+}
