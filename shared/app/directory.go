@@ -75,28 +75,18 @@ func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (direc
 	return acct, created, nil
 }
 
-// MaxSpan is the longest date range a listing or report covers.
-const MaxSpan = 2 * 366 * 24 * time.Hour
-
 // ResponseFilter selects answers for GET /v1/responses.
 type ResponseFilter struct {
 	From, To    time.Time
 	UnhappyOnly bool
 }
 
-// Responses lists answers by time, newest last.
+// Responses lists answers by time, newest last. A zero To is now (this
+// second included), a zero From 30 days before To.
 func (a *App) Responses(ctx context.Context, f ResponseFilter) ([]survey.Response, error) {
-	if f.To.IsZero() {
-		f.To = a.Now().Add(time.Second)
-	}
-	if f.From.IsZero() {
-		f.From = f.To.AddDate(0, 0, -30)
-	}
-	if !f.From.Before(f.To) {
-		return nil, FieldError("from", "must be before to")
-	}
-	if f.To.Sub(f.From) > MaxSpan {
-		return nil, FieldError("from", "the range from-to may span at most two years")
+	var err error
+	if f.From, f.To, err = dateRange(f.From, f.To, a.Now().Add(time.Second), time.UTC); err != nil {
+		return nil, err
 	}
 	list, err := a.store.ResponsesBetween(ctx, f.From, f.To)
 	if err != nil {

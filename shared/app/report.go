@@ -10,14 +10,33 @@ import (
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
-// Report limits and defaults.
+// Limits and defaults of the date ranges of listings and reports.
 const (
-	// MaxReportYears bounds a report's range, so one request cannot read
-	// the whole table.
-	MaxReportYears = 2
-	// DefaultReportDays is the range when from is not given.
-	DefaultReportDays = 30
+	// MaxRangeYears bounds a range, so one request cannot read the whole
+	// table.
+	MaxRangeYears = 2
+	// DefaultRangeDays is the range when from is not given.
+	DefaultRangeDays = 30
 )
+
+// dateRange resolves a listing's or report's [from, to): a zero to is
+// defaultTo, a zero from DefaultRangeDays before to (by loc's calendar);
+// the range must be non-empty and at most MaxRangeYears long.
+func dateRange(from, to, defaultTo time.Time, loc *time.Location) (time.Time, time.Time, error) {
+	if to.IsZero() {
+		to = defaultTo
+	}
+	if from.IsZero() {
+		from = to.In(loc).AddDate(0, 0, -DefaultRangeDays)
+	}
+	switch {
+	case !from.Before(to):
+		return from, to, FieldError("from", "must be before to")
+	case to.After(from.AddDate(MaxRangeYears, 0, 0)):
+		return from, to, FieldError("to", fmt.Sprintf("must be at most %d years after from", MaxRangeYears))
+	}
+	return from, to, nil
+}
 
 // ReportLocation resolves a report's timezone: UTC when tz is empty, else
 // an IANA zone.
@@ -66,17 +85,8 @@ func (a *App) ClosedLoopReport(ctx context.Context, from, to time.Time, groupBy,
 		return report.Report{}, FieldError("group_by", "must be one of: owner, team")
 	}
 	now := a.Now()
-	if to.IsZero() {
-		to = now
-	}
-	if from.IsZero() {
-		from = to.In(loc).AddDate(0, 0, -DefaultReportDays)
-	}
-	switch {
-	case !from.Before(to):
-		return report.Report{}, FieldError("from", "must be before to")
-	case to.After(from.AddDate(MaxReportYears, 0, 0)):
-		return report.Report{}, FieldError("to", fmt.Sprintf("must be at most %d years after from", MaxReportYears))
+	if from, to, err = dateRange(from, to, now, loc); err != nil {
+		return report.Report{}, err
 	}
 	tasks, err := a.store.LoopsBetween(ctx, from, to)
 	if err != nil {

@@ -95,6 +95,37 @@ func TestClosedLoopReportValidates(t *testing.T) {
 	}
 }
 
+// The answers listing takes its range by the same rules as the report.
+func TestResponsesRange(t *testing.T) {
+	t.Parallel()
+	a, _ := reportApp(t, reportNow)
+	d := func(s string) time.Time { v, _ := time.Parse(time.DateOnly, s); return v }
+	tests := []struct {
+		name     string
+		from, to time.Time
+		field    string // empty: valid
+	}{
+		{"defaults", time.Time{}, time.Time{}, ""},
+		{"exactly two years", d("2024-01-01"), d("2026-01-01"), ""},
+		{"over two years", d("2024-01-01"), d("2026-01-02"), "to"},
+		{"from after to", d("2026-05-02"), d("2026-05-01"), "from"},
+		{"from after now, to defaulted", reportNow.Add(time.Hour), time.Time{}, "from"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := a.Responses(context.Background(), app.ResponseFilter{From: tc.from, To: tc.to})
+			var e *app.Error
+			switch {
+			case tc.field == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tc.field != "" && (!errors.As(err, &e) || e.Code != app.Invalid || e.Fields[tc.field] == ""):
+				t.Errorf("err = %v, want a problem with %s", err, tc.field)
+			}
+		})
+	}
+}
+
 func TestClosedLoopReportDefaultsAndData(t *testing.T) {
 	t.Parallel()
 	a, st := reportApp(t, reportNow)
