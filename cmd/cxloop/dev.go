@@ -17,6 +17,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port)")
 	data := fs.String("data", ".cxloop", "directory for the local store, keys and waiting loops")
 	demo := fs.Bool("demo", false, "load demo people, accounts and interactions on start")
+	background := fs.Bool("background", true, "send surveys and run closed loops after the request that started them returns, as AWS does (false: before it returns)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,6 +30,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	srv, err := devserver.Start(ctx, devserver.Options{
 		Addr: *addr, DataDir: *data, APIKey: os.Getenv("CXLOOP_API_KEY"), Config: cfg, Logger: jsonLogger(stderr),
+		Background: *background,
 	})
 	if err != nil {
 		return err

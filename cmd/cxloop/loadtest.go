@@ -68,6 +68,20 @@ type phase struct {
 	latencies []time.Duration
 	errors    int
 	elapsed   time.Duration
+	// of holds the latency of each successful call i; the others are absent.
+	of map[int]time.Duration
+	// settled is how long the server took after the last call to finish
+	// the work the phase left in the background.
+	settled time.Duration
+}
+
+func (p *phase) settle(ctx context.Context, lt *loadTest) error {
+	d, err := lt.settle(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	p.settled = d
+	return nil
 }
 
 func (p *phase) report(w io.Writer) {
@@ -78,15 +92,32 @@ func (p *phase) report(w io.Writer) {
 		}
 		return p.latencies[int(f*float64(len(p.latencies)-1))]
 	}
-	fmt.Fprintf(w, "%-12s %6d ok %4d errors  %8.0f/s  p50 %7.2fms  p99 %7.2fms\n", p.name, len(p.latencies), p.errors,
-		float64(len(p.latencies))/p.elapsed.Seconds(), ms(q(0.5)), ms(q(0.99)))
+	fmt.Fprintf(w, "%-12s %6d ok %4d errors  %8.0f/s  p50 %7.2fms  p99 %7.2fms  settled %7.2fms later\n", p.name, len(p.latencies), p.errors,
+		float64(len(p.latencies))/p.elapsed.Seconds(), ms(q(0.5)), ms(q(0.99)), ms(p.settled))
+}
+
+// reportPart prints the latencies of the calls for which in is true, as a
+// part of the phase (no throughput of its own: they ran mixed with the rest).
+func (p *phase) reportPart(w io.Writer, name string, in func(i int) bool) {
+	var part []time.Duration
+	for i, d := range p.of {
+		if in(i) {
+			part = append(part, d)
+		}
+	}
+	slices.Sort(part)
+	if len(part) == 0 {
+		return
+	}
+	q := func(f float64) time.Duration { return part[int(f*float64(len(part)-1))] }
+	fmt.Fprintf(w, "  %-10s %6d ok %22s  p50 %7.2fms  p99 %7.2fms\n", name, len(part), "", ms(q(0.5)), ms(q(0.99)))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // parallel runs fn for 0..n-1 on the test's clients and times each call.
 func (lt *loadTest) parallel(ctx context.Context, name string, n int, fn func(ctx context.Context, i int) error) *phase {
-	p := &phase{name: name}
+	p := &phase{name: name, of: make(map[int]time.Duration, n)}
 	var mu sync.Mutex
 	var next atomic.Int64
 	start := time.Now()
@@ -108,6 +139,7 @@ func (lt *loadTest) parallel(ctx context.Context, name string, n int, fn func(ct
 					p.errors++
 				} else {
 					p.latencies = append(p.latencies, d)
+					p.of[i] = d
 				}
 				mu.Unlock()
 			}
@@ -147,6 +179,22 @@ func (lt *loadTest) call(ctx context.Context, method, path, contentType string, 
 	return nil
 }
 
+// settle waits until the server has done the background work the last
+// phase left (sends, loop steps) and says how long that took.
+func (lt *loadTest) settle(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	var res struct {
+		Idle bool `json:"idle"`
+	}
+	if err := lt.call(ctx, "GET", lt.base+"/dev/idle?wait=1m", "", nil, http.StatusOK, &res); err != nil {
+		return 0, fmt.Errorf("wait for background work: %w", err)
+	}
+	if !res.Idle {
+		return 0, errors.New("background work still running after a minute")
+	}
+	return time.Since(start), nil
+}
+
 func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	owner := "load-owner-" + lt.run
 	acct := "load-acct-" + lt.run
@@ -173,6 +221,9 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 		surveys[i] = res.SurveyID
 		return nil
 	})
+	if err := ingest.settle(ctx, lt); err != nil {
+		return err
+	}
 
 	var outbox []struct {
 		To    string   `json:"to"`
@@ -190,8 +241,9 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 		}
 	}
 	// Every third answer is unhappy, so the loop has work to do.
+	unhappy := func(i int) bool { return i%3 == 0 }
 	score := func(i int) int {
-		if i%3 == 0 {
+		if unhappy(i) {
 			return 3
 		}
 		return 9
@@ -204,6 +256,9 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 		form := url.Values{"score": {strconv.Itoa(score(i))}, "comment": {"load"}}
 		return lt.call(ctx, "POST", page, "application/x-www-form-urlencoded", []byte(form.Encode()), http.StatusOK, nil)
 	})
+	if err := answers.settle(ctx, lt); err != nil {
+		return err
+	}
 
 	var open struct {
 		Tasks []struct {
@@ -220,6 +275,9 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 		return lt.call(ctx, "POST", lt.base+"/v1/tasks/"+open.Tasks[i].ID+"/complete", "application/json",
 			[]byte(`{"outcome":"resolved","root_cause":"other","notes":"load"}`), http.StatusOK, nil)
 	})
+	if err := completions.settle(ctx, lt); err != nil {
+		return err
+	}
 
 	var clock struct {
 		Now time.Time `json:"now"`
@@ -255,6 +313,8 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	fmt.Fprintf(w, "cxloop loadtest against %s: %d interactions, %d clients\n", lt.base, n, lt.conc)
 	ingest.report(w)
 	answers.report(w)
+	answers.reportPart(w, "happy", func(i int) bool { return !unhappy(i) })
+	answers.reportPart(w, "unhappy", unhappy)
 	completions.report(w)
 	fmt.Fprintf(w, "surveys emailed %d/%d  answers stored %d/%d  loops %d/%d\n", len(emails), len(ingest.latencies), len(perCustomer), len(answers.latencies), len(open.Tasks), wantUnhappy)
 	fmt.Fprintf(w, "lost: %d  duplicated: %d\n", max(lostAnswers, 0)+max(lostLoops, 0)+len(ingest.latencies)-len(emails), dupEmails+dupAnswers)

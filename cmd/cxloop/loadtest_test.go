@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -13,26 +14,33 @@ import (
 	"github.com/cxloop/cxloop/shared/devserver"
 )
 
-// The load test in its short, bounded CI form: every interaction is
-// emailed once, every answer stored once, every unhappy answer looped once.
+// The load test in its short, bounded CI form, with the work done in the
+// background (as `cxloop dev` does) and before each request returns:
+// every interaction is emailed once, every answer stored once, every
+// unhappy answer looped once.
 func TestLoadtestShort(t *testing.T) {
 	t.Parallel()
-	srv, err := devserver.Start(context.Background(), devserver.Options{
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: "load-key", Config: app.DefaultConfig(),
-		Logger: slog.New(slog.DiscardHandler), Tick: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	var out bytes.Buffer
-	err = runLoadtest(context.Background(), []string{"-url", srv.URL, "-api-key", "load-key", "-n", "150", "-c", "16", "-max-duration", "2m"}, &out, io.Discard)
-	t.Log("\n" + out.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "lost: 0  duplicated: 0") {
-		t.Fatalf("load test summary lacks lost 0 / duplicated 0")
+	for _, background := range []bool{true, false} {
+		t.Run(fmt.Sprintf("background=%v", background), func(t *testing.T) {
+			t.Parallel()
+			srv, err := devserver.Start(context.Background(), devserver.Options{
+				Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: "load-key", Config: app.DefaultConfig(),
+				Logger: slog.New(slog.DiscardHandler), Tick: time.Hour, Background: background,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = srv.Close() })
+			var out bytes.Buffer
+			err = runLoadtest(context.Background(), []string{"-url", srv.URL, "-api-key", "load-key", "-n", "150", "-c", "16", "-max-duration", "2m"}, &out, io.Discard)
+			t.Log("\n" + out.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "lost: 0  duplicated: 0") {
+				t.Fatalf("load test summary lacks lost 0 / duplicated 0")
+			}
+		})
 	}
 }
 

@@ -50,6 +50,10 @@ type Options struct {
 	Wrap func(app.Deps) app.Deps
 	// WrapTable, if set, wraps the table under the store, outbox and executions; it exists for fault-injection tests.
 	WrapTable func(store.Table) store.Table
+	// Background sends surveys after the request that accepted them has
+	// been answered, as SQS and the send-survey function do in AWS.
+	// Without it (tests) every request returns with its work done.
+	Background bool
 }
 
 // Server is a running local cxloop.
@@ -66,6 +70,7 @@ type Server struct {
 	listener net.Listener
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
+	sender   *sender // nil unless Options.Background
 	// mu serialises time-driven work (ticks and clock advances).
 	mu sync.Mutex
 }
@@ -194,11 +199,16 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 		Store: store.New(tbl), Mailer: box, Texter: box, Workflow: localflow.New(s.Engine, Machine),
 		Queue: sendNow{s}, Clock: clk, Signer: signer, Logger: log, Validator: validation.New(),
 	}
+	if opts.Background {
+		s.sender = newSender(func() *app.App { return s.App }, log)
+		deps.Queue = s.sender
+	}
 	if opts.Wrap != nil {
 		deps = opts.Wrap(deps)
 	}
 	s.App, err = app.New(cfg, deps)
 	if err != nil {
+		s.stopBackground()
 		table.Close()
 		return nil, err
 	}
@@ -206,15 +216,16 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 		handlers[name] = h
 	}
 	if err := s.Engine.Resume(ctx); err != nil {
+		s.stopBackground()
 		table.Close()
 		return nil, fmt.Errorf("resume executions: %w", err)
 	}
 	return s, nil
 }
 
-// sendNow is the local queue: in one process there is nothing to gain
-// from a hop, so a survey is sent at once; if that fails, the sweeper
-// sends it later, as it would after a lost SQS message.
+// sendNow is the local queue without Options.Background: a survey is sent
+// before the request returns; if that fails, the sweeper sends it later,
+// as it would after a lost SQS message.
 type sendNow struct{ s *Server }
 
 func (q sendNow) EnqueueSend(ctx context.Context, surveyID string) error {
@@ -241,10 +252,50 @@ func (s *Server) RunDue(ctx context.Context) {
 	}
 }
 
+// Settle waits until the background work (queued sends) is done, or ctx
+// is; it returns ctx's error in the latter case.
+func (s *Server) Settle(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for s.pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// pending counts the background work not yet done.
+func (s *Server) pending() int64 {
+	if s.sender == nil {
+		return 0
+	}
+	return s.sender.pending.Load()
+}
+
+// stopBackground waits for the queued background work, taking no more.
+func (s *Server) stopBackground() {
+	if s.sender != nil {
+		s.sender.close()
+	}
+}
+
+// maxSettle bounds how long moving the clock waits for background work.
+const maxSettle = 10 * time.Second
+
 // Advance moves the virtual clock forward and runs everything that became
 // due, in order: each workflow deadline is reached in turn, so a jump of
-// days plays out as the days would have.
+// days plays out as the days would have. Work already accepted runs first,
+// at the time it was accepted.
 func (s *Server) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
+	settle, cancel := context.WithTimeout(ctx, maxSettle)
+	err := s.Settle(settle)
+	cancel()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("background work still running after %s: %w", maxSettle, err)
+	}
 	target := s.Clock.Now().Add(d)
 	for {
 		next, ok := s.Engine.NextWakeup()
@@ -274,6 +325,7 @@ func (s *Server) Close() error {
 	err := s.http.Shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
+	s.stopBackground()
 	return errors.Join(err, s.table.Close())
 }
 

@@ -39,25 +39,29 @@ func startDev(t *testing.T) *dev {
 	return startDevAt(t, t.TempDir(), "127.0.0.1:0")
 }
 
-func startDevAt(t *testing.T, dir, addr string) *dev {
+func startDevAt(t *testing.T, dir, addr string, opts ...func(*devserver.Options)) *dev {
 	t.Helper()
-	d, err := tryStartDevAt(t, dir, addr)
+	d, err := tryStartDevAt(t, dir, addr, opts...)
 	if err != nil {
 		t.Fatalf("devserver.Start(%s): %v", addr, err)
 	}
 	return d
 }
 
-func tryStartDevAt(t *testing.T, dir, addr string) (*dev, error) {
+func tryStartDevAt(t *testing.T, dir, addr string, opts ...func(*devserver.Options)) (*dev, error) {
 	t.Helper()
-	srv, err := devserver.Start(context.Background(), devserver.Options{
+	o := devserver.Options{
 		Addr:    addr,
 		DataDir: dir,
 		APIKey:  apiKey,
 		Config:  app.DefaultConfig(),
 		Logger:  slog.New(slog.DiscardHandler),
 		Tick:    time.Hour,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, err := devserver.Start(context.Background(), o)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -23,6 +24,28 @@ func (s *Server) routes(srv *httpapi.Server) {
 	srv.Handle("POST /dev/sms", http.HandlerFunc(s.inboundSMS))
 	srv.Handle("GET /dev/clock", http.HandlerFunc(s.clockNow))
 	srv.Handle("POST /dev/clock", http.HandlerFunc(s.clockAdvance))
+	srv.Handle("GET /dev/idle", http.HandlerFunc(s.idle))
+}
+
+// maxIdleWait bounds how long GET /dev/idle holds a request.
+const maxIdleWait = time.Minute
+
+// idle tells whether background work is left, after waiting up to ?wait
+// (a Go duration, default 0) for it to be done.
+func (s *Server) idle(w http.ResponseWriter, r *http.Request) {
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > maxIdleWait {
+			httpapi.WriteError(w, r, app.FieldError("wait", "must be a Go duration from 0 to 1m, like 5s"))
+			return
+		}
+		wait = d
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	err := s.Settle(ctx)
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"idle": err == nil, "pending": s.pending()})
 }
 
 func wantsHTML(r *http.Request) bool {
