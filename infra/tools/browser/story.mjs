@@ -148,6 +148,9 @@ async function clockNow() {
 }
 
 async function outbox() {
+  // cxloop dev sends in the background by default: let it finish first.
+  const idle = await api('GET', '/dev/idle?wait=10s');
+  must(idle.status === 200 && idle.json?.idle, `GET /dev/idle: background work done (got ${idle.status})`);
   const r = await api('GET', '/dev/outbox');
   must(r.status === 200 && Array.isArray(r.json), `GET /dev/outbox lists messages (got ${r.status})`);
   return r.json;
