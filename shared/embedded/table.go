@@ -49,7 +49,7 @@ const (
 // indexNames name gsi1..gsi3 in errors.
 var indexNames = [3]string{"gsi1", "gsi2", "gsi3"}
 
-// errClosed is returned by writes after Close.
+// errClosed is returned by reads and writes after Close.
 var errClosed = errors.New("table is closed")
 
 // Table is a store.Table kept in memory and in one journal file. It is safe
@@ -61,6 +61,7 @@ type Table struct {
 	// mu guards the data; the writer goroutine is the only one that
 	// changes it, so it may read without the lock.
 	mu    sync.RWMutex
+	gone  bool // closed: reads fail too
 	items map[string][]byte
 	keys  *btree.BTreeG[string]
 	index [3]*btree.BTreeG[string]
@@ -112,6 +113,9 @@ func (t *Table) Close() error {
 	close(t.writes)
 	t.stateMu.Unlock()
 	<-t.done
+	t.mu.Lock()
+	t.gone, t.items, t.keys, t.index = true, nil, nil, [3]*btree.BTreeG[string]{}
+	t.mu.Unlock()
 	if err := t.journal.close(); err != nil {
 		return fmt.Errorf("embedded: close %s: %w", t.path, err)
 	}
@@ -135,8 +139,11 @@ func (t *Table) get(ctx context.Context, key store.Key) (store.Item, error) {
 		return store.Item{}, err
 	}
 	t.mu.RLock()
-	v := t.items[itemKey(key)]
+	v, gone := t.items[itemKey(key)], t.gone
 	t.mu.RUnlock()
+	if gone {
+		return store.Item{}, errClosed
+	}
 	if v == nil {
 		return store.Item{}, store.ErrNotFound
 	}
@@ -233,6 +240,9 @@ func (t *Table) query(ctx context.Context, q store.Query) ([]store.Item, error) 
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
+	if t.gone {
+		return nil, errClosed
+	}
 	tree := t.keys
 	if slot >= 0 {
 		tree = t.index[slot]

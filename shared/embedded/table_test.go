@@ -62,6 +62,12 @@ func TestReopen(t *testing.T) {
 	if _, err := tbl.Put(ctx, want, store.IfVersion(1)); err == nil {
 		t.Errorf("Put after Close succeeded")
 	}
+	if _, err := tbl.Get(ctx, want.Key); err == nil {
+		t.Errorf("Get after Close succeeded")
+	}
+	if _, err := tbl.Query(ctx, store.Query{Index: store.Customer, PK: "customer#7"}); err == nil {
+		t.Errorf("Query after Close succeeded")
+	}
 
 	tbl = mustOpen(t, path)
 	got, err := tbl.Get(ctx, want.Key)
