@@ -143,11 +143,6 @@ func newDashboard(s *Server, now func() time.Time) *dashboard {
 	return &dashboard{s: s, sess: newSessions(s.cfg.APIKey, now)}
 }
 
-var (
-	dashboardTmpl = parsePage("dashboard.html")
-	loginTmpl     = parsePage("login.html")
-)
-
 // session returns the request's session id, if it has a valid session.
 func (d *dashboard) session(r *http.Request) (string, bool) {
 	c, err := r.Cookie(sessionCookie)
@@ -170,18 +165,13 @@ func (d *dashboard) showLogin(w http.ResponseWriter, r *http.Request, code int, 
 	}
 	setCookie(w, r, loginCookie, nonce, "/dashboard", int(loginTTL/time.Second))
 	w.Header().Add("Vary", "Cookie")
-	d.s.renderPage(w, r, loginTmpl, code, map[string]any{
-		"Title": "Sign in – cxloop dashboard", "Heading": "Sign in to the dashboard", "Form": true,
-		"CSRF": d.sess.loginToken(nonce), "Error": problem, "Enabled": d.sess.key != nil,
-	})
+	d.renderLogin(w, code, "Sign in – cxloop dashboard", "Sign in to the dashboard", problem, d.sess.loginToken(nonce))
 }
 
 // forbidden answers a POST whose CSRF token is missing or wrong.
 func (d *dashboard) forbidden(w http.ResponseWriter, r *http.Request) {
-	d.s.renderPage(w, r, loginTmpl, http.StatusForbidden, map[string]any{
-		"Title": "Form expired – cxloop dashboard", "Heading": "This form has expired",
-		"Error": "The form could not be verified. Open the dashboard again and retry.",
-	})
+	d.renderLogin(w, http.StatusForbidden, "Form expired – cxloop dashboard", "This form has expired",
+		"The form could not be verified. Open the dashboard again and retry.", "")
 }
 
 func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
@@ -237,10 +227,7 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 	if q.Get("group_by") == "" {
 		q.Set("group_by", report.ByOwner)
 	}
-	data := map[string]any{
-		"Title": "Closed-loop dashboard", "CSRF": d.sess.csrf(sid),
-		"Form": rangeForm{From: q.Get("from"), To: q.Get("to"), GroupBy: q.Get("group_by"), TZ: q.Get("tz")},
-	}
+	csrf := d.sess.csrf(sid)
 	p, err := parseReportParams(q)
 	var rep report.Report
 	if err == nil {
@@ -251,8 +238,8 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 			d.s.pageError(w, r, err)
 			return
 		}
-		data["Error"] = fieldProblem(err)
-		d.s.renderPage(w, r, dashboardTmpl, http.StatusBadRequest, data)
+		form := rangeForm{From: q.Get("from"), To: q.Get("to"), GroupBy: q.Get("group_by"), TZ: q.Get("tz")}
+		d.renderDashboard(w, http.StatusBadRequest, csrf, form, fieldProblem(err), nil)
 		return
 	}
 	failed, err := d.s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Failed})
@@ -260,18 +247,18 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 		d.s.pageError(w, r, err)
 		return
 	}
-	data["V"] = newDashView(rep, failed)
 	// The form shows the range as dates; a default "to" (now) is shown as
 	// the next midnight, so sending the form again still covers today.
 	to := rep.To
 	if p.To.IsZero() {
 		to = time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, to.Location())
 	}
-	data["Form"] = rangeForm{
+	form := rangeForm{
 		From: rep.From.Format(time.DateOnly), To: to.Format(time.DateOnly),
 		GroupBy: rep.GroupBy, TZ: p.TZ,
 	}
-	d.s.renderPage(w, r, dashboardTmpl, http.StatusOK, data)
+	v := newDashView(rep, failed)
+	d.renderDashboard(w, http.StatusOK, csrf, form, "", &v)
 }
 
 // fieldProblem turns a validation error into sentences for a page.
@@ -305,7 +292,7 @@ type rangeForm struct {
 }
 
 // --- the page's view model: every string and coordinate worked out here,
-// so the template only places them.
+// so writing the page only places them.
 
 type card struct {
 	Label, Value, Note string

@@ -45,7 +45,7 @@ func (dashPorts) EnqueueSend(context.Context, string) error                     
 // one of them failed and one owned by someone with a hostile name.
 func dashServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.db"))
+	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
 	if err != nil {
 		t.Fatal(err)
 	}

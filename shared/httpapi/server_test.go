@@ -46,7 +46,7 @@ type fixture struct {
 // newServer returns the edge over a real core with an embedded store.
 func newServer(t *testing.T, apiKey string) fixture {
 	t.Helper()
-	tbl, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.db"))
+	tbl, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
 	if err != nil {
 		t.Fatal(err)
 	}
