@@ -164,6 +164,9 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	if torn := table.Recovered(); torn != "" {
+		log.Warn("the store's journal ended in a half-written commit, which was never acknowledged; it was cut off", "cut", torn)
+	}
 	// Data directories from before the journal hold a bbolt file instead.
 	legacy := filepath.Join(opts.DataDir, "cxloop.db")
 	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -52,14 +53,16 @@ type journal struct {
 	// nextCompact is the size the journal must reach before the next
 	// compaction is tried: compactFloor, or more after a failed one.
 	nextCompact, compactFloor int64
-	compactErr                error // the last failed compaction, until one succeeds
+	compactErr                error  // the last failed compaction, until one succeeds
+	torn                      string // what opening cut off, if anything
 	buf                       []byte
 }
 
 // openJournal opens and locks the journal at path and passes every intact
 // record to replay, in order.
 func openJournal(path string, replay func(k string, v []byte)) (*journal, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	f, err := openLocked(path)
@@ -70,6 +73,19 @@ func openJournal(path string, replay func(k string, v []byte)) (*journal, error)
 	if err := j.replay(replay); err != nil {
 		_ = f.Close()
 		return nil, err
+	}
+	// What was replayed is about to be read, but a process killed between
+	// its write and its fdatasync leaves records that only the page cache
+	// holds, and a journal it created may lack a durable directory entry.
+	// Make both durable first, so no reader acts on a write a power cut
+	// could still take away.
+	if err := syncData(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("sync directory: %w", err)
 	}
 	return j, nil
 }
@@ -83,22 +99,14 @@ func openLocked(path string) (*os.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = lockFile(f)
-		if err == nil {
-			// A compaction in another process may have replaced the file
-			// while this one waited for the old one's lock.
-			same, serr := sameFile(f, path)
-			if serr != nil {
-				_ = f.Close()
-				return nil, serr
-			}
-			if same {
-				return f, nil
-			}
-			_ = f.Close()
-			continue
+		locked, err := lockJournal(f, path)
+		if locked {
+			return f, nil
 		}
 		_ = f.Close()
+		if err == nil {
+			continue // replaced meanwhile: try the new file
+		}
 		if !errors.Is(err, errLocked) {
 			return nil, fmt.Errorf("lock: %w", err)
 		}
@@ -107,6 +115,17 @@ func openLocked(path string) (*os.File, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// lockJournal takes the exclusive lock of f, opened at path, and reports
+// whether f is still the journal: a compaction in another process may have
+// replaced the file while this one waited for the old one's lock, which is
+// free as soon as that process closes it.
+func lockJournal(f *os.File, path string) (bool, error) {
+	if err := lockFile(f); err != nil {
+		return false, err
+	}
+	return sameFile(f, path)
 }
 
 func sameFile(f *os.File, path string) (bool, error) {
@@ -155,7 +174,7 @@ func (j *journal) replay(fn func(k string, v []byte)) error {
 }
 
 // cutTail keeps the bytes from j.size on in a file beside the journal and
-// truncates the journal there.
+// truncates the journal there (openJournal then syncs it).
 func (j *journal) cutTail(why error) error {
 	end, err := j.f.Seek(0, io.SeekEnd)
 	if err != nil {
@@ -169,10 +188,11 @@ func (j *journal) cutTail(why error) error {
 	if err := os.WriteFile(kept, tail, 0o600); err != nil {
 		return fmt.Errorf("keep torn tail (%v): %w", why, err)
 	}
+	j.torn = fmt.Sprintf("%d bytes after byte %d (%v), kept in %s", len(tail), j.size, why, kept)
 	if err := j.f.Truncate(j.size); err != nil {
 		return fmt.Errorf("cut torn tail (%v): %w", why, err)
 	}
-	return syncData(j.f)
+	return nil
 }
 
 func parseRecord(p []byte) (string, []byte, error) {
@@ -237,7 +257,12 @@ func (j *journal) append(b *batch) error {
 	for _, k := range b.order {
 		buf = appendRecord(buf, k, b.next[k])
 	}
-	j.buf = buf[:0:min(cap(buf), 1<<20)] // keep a buffer for next time, not a huge one
+	// Keep the buffer for the next commit, unless it is huge: a capacity
+	// cut with buf[:0:n] would still hold the whole array.
+	j.buf = nil
+	if cap(buf) <= 1<<20 {
+		j.buf = buf[:0]
+	}
 	if _, err := j.f.WriteAt(buf, j.size); err != nil {
 		// A half-written record would hide every later one from replay:
 		// cut it off before anything else is appended.
@@ -320,19 +345,31 @@ func (t *Table) compact() error {
 	if err := os.Rename(tmp, j.path); err != nil {
 		return fail(err)
 	}
-	// Should the rename not survive a crash, the old file holds every live
-	// item too: nothing is lost either way.
-	_ = syncDir(filepath.Dir(j.path))
 	_ = j.f.Close()
 	j.f, j.size = f, size
+	// Should the rename not survive a crash, the old file holds every live
+	// item too, but not what is appended from now on: that is durable only
+	// once the rename is. A failed directory sync cannot be retried (the
+	// kernel may have dropped what it could not write), so it stops appends
+	// as a failed fdatasync does.
+	if err := syncDir(filepath.Dir(j.path)); err != nil {
+		j.failed = fmt.Errorf("journal unusable after its compacted copy could not be made durable; restart to recover: %w", err)
+	}
 	return nil
 }
 
-func syncDir(dir string) error {
+// syncDir makes the entries of dir durable (a file created or renamed in
+// it). A file system that cannot sync a directory (some network and FUSE
+// ones say EINVAL or ENOTSUP) offers nothing better, so that is no error.
+// A variable so tests can watch and fail syncs.
+var syncDir = func(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	return d.Sync()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
 }

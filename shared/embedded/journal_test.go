@@ -94,6 +94,9 @@ func TestTornTailIsCutAndKept(t *testing.T) {
 	if err != nil || string(kept) != string(rec[:len(rec)-3]) {
 		t.Errorf("torn tail kept as %q, %v; want the half record", kept, err)
 	}
+	if got := tbl.Recovered(); !strings.Contains(got, fmt.Sprintf("%d bytes after byte %d", len(rec)-3, intact.Size())) {
+		t.Errorf("Recovered() = %q, want the cut described", got)
+	}
 	// Appends after the cut are read back.
 	more, err := tbl.Put(context.Background(), testItem(7, `{"n":7}`), store.IfAbsent())
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -80,5 +81,10 @@ func (t *Table) importBolt(ctx context.Context, path string) (int, error) {
 	if err != nil {
 		return copied, err
 	}
-	return copied, os.Rename(path, path+".imported")
+	if err := os.Rename(path, path+".imported"); err != nil {
+		return copied, err
+	}
+	// Unless the rename is durable, a power cut could bring the old file
+	// back and the next start would import items deleted since.
+	return copied, syncDir(filepath.Dir(path))
 }

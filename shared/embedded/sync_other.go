@@ -4,4 +4,5 @@ package embedded
 
 import "os"
 
-func syncData(f *os.File) error { return f.Sync() }
+// syncData flushes f; a variable so tests can watch and fail syncs.
+var syncData = func(f *os.File) error { return f.Sync() }

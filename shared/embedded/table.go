@@ -97,6 +97,12 @@ func Open(path string) (*Table, error) {
 	return t, nil
 }
 
+// Recovered describes the torn tail Open cut off the journal (the last
+// commit of a process that died while writing it, never acknowledged), or
+// is empty. Garbage in the middle of the file would be cut off the same
+// way, which is why it is worth telling.
+func (t *Table) Recovered() string { return t.journal.torn }
+
 func newTree() *btree.BTreeG[string] {
 	return btree.NewG(32, func(a, b string) bool { return a < b })
 }
@@ -234,14 +240,14 @@ func (t *Table) query(ctx context.Context, q store.Query) ([]store.Item, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := []store.Item{}
-	if q.From != "" && q.To != "" && q.From > q.To {
-		return out, nil
-	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if t.gone {
 		return nil, errClosed
+	}
+	out := []store.Item{}
+	if q.From != "" && q.To != "" && q.From > q.To {
+		return out, nil
 	}
 	tree := t.keys
 	if slot >= 0 {

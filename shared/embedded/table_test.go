@@ -68,6 +68,9 @@ func TestReopen(t *testing.T) {
 	if _, err := tbl.Query(ctx, store.Query{Index: store.Customer, PK: "customer#7"}); err == nil {
 		t.Errorf("Query after Close succeeded")
 	}
+	if _, err := tbl.Query(ctx, store.Query{PK: "survey#1", From: "z", To: "a"}); err == nil {
+		t.Errorf("Query (From after To) after Close succeeded")
+	}
 
 	tbl = mustOpen(t, path)
 	got, err := tbl.Get(ctx, want.Key)
