@@ -198,11 +198,7 @@ func (r *choiceRule) eval(env *evalEnv) (bool, error) {
 		ok, err := r.children[0].eval(env)
 		return !ok, err
 	}
-	root := env.input
-	if r.variable.context {
-		root = env.ctx()
-	}
-	val, present := r.variable.get(root)
+	val, present := r.variable.get(env.root(r.variable))
 	if r.op == "IsPresent" {
 		return present == r.value.(bool), nil
 	}

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,20 @@ type Definition struct {
 	// states indexes every state of the definition, including those in
 	// Parallel branches and Map iterators (names are unique machine-wide).
 	states map[string]*State
+	// historyHint is the history length of the last execution of this
+	// definition to finish, so that the next one's history is allocated
+	// once at about the right size instead of growing step by step.
+	historyHint atomic.Int32
+}
+
+// historyCap returns the capacity to give a new execution's history: the
+// hint, if any, but no more than 1024 events, so that one long execution
+// does not make every later one allocate a large history up front.
+func (d *Definition) historyCap() int {
+	if h := int(d.historyHint.Load()); h > 0 {
+		return min(h, 1024)
+	}
+	return 16
 }
 
 // Raw returns the definition JSON as it was parsed.
@@ -79,6 +94,10 @@ type valueExpr struct {
 type State struct {
 	Name string
 	Type string
+
+	// History event types, made once here rather than at every step.
+	enteredEvent string // PassStateEntered, TaskStateEntered, ...
+	exitedEvent  string
 
 	next string
 	end  bool

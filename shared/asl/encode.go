@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -12,19 +14,62 @@ import (
 // hot path. encode writes the same document json.Marshal would (field
 // names, omitempty rules, compact), which decodeRecord reads back with
 // encoding/json, but without reflection, without re-validating the raw
-// input and output, and re-using the encoding of the history events
-// already saved.
+// input and output, and re-using what earlier saves encoded: the fields
+// that never change and the history events already saved.
 
-// encode returns r's document; r.mu must be held.
-func (r *record) encode() []byte {
-	r.encodeHistory()
-	// One allocation: the last document's size plus what the history and
-	// output added since, with room for the frame tree to grow a little.
-	est := r.encSize - r.encHist + len(r.histEnc) + len(r.Output) + 256
-	if r.encSize == 0 {
-		est = len(r.histEnc) + 2*len(r.Input) + 1024
+// Buffers are recycled so that saving allocates little more than the
+// document itself. scratchBufs serve a single encoding and are put back as
+// soon as its bytes are copied out. recordBufs hold what a running record
+// caches (record.encHead and record.histEnc) and come back when it is
+// forgotten; only small ones are kept, so that a record reusing one never
+// pins much more memory than it needs itself.
+var (
+	scratchBufs = sync.Pool{New: func() any { return new([]byte) }}
+	recordBufs  = sync.Pool{New: func() any { return new([]byte) }}
+)
+
+// maxRecordBuf is the largest buffer recordBufs takes back.
+const maxRecordBuf = 16 << 10
+
+// putRecordBuf returns a record's buffer to recordBufs if it is small.
+func putRecordBuf(bp *[]byte) {
+	if cap(*bp) <= maxRecordBuf {
+		recordBufs.Put(bp)
 	}
-	b := make([]byte, 0, est)
+}
+
+// encode returns r's document in a new slice; r.mu must be held.
+func (r *record) encode() []byte { return r.appendDoc(nil) }
+
+// appendDoc appends r's document to b; r.mu must be held.
+func (r *record) appendDoc(b []byte) []byte {
+	if r.encHead == nil {
+		r.encHead = recordBufs.Get().(*[]byte)
+		*r.encHead = r.appendHead((*r.encHead)[:0])
+	}
+	r.encodeHistory()
+	bp := scratchBufs.Get().(*[]byte)
+	mid := r.appendMid((*bp)[:0])
+
+	const histOpen, histClose = `,"history":[`, `],"seq":`
+	n := len(*r.encHead) + len(mid) + len(histOpen) + len(*r.histEnc) + len(histClose) + 20 + 1
+	b = slices.Grow(b, n)
+	b = append(b, *r.encHead...)
+	b = append(b, mid...)
+	b = append(b, histOpen...)
+	b = append(b, *r.histEnc...)
+	b = append(b, histClose...)
+	b = strconv.AppendInt(b, r.Seq, 10)
+	b = append(b, '}')
+
+	*bp = mid
+	scratchBufs.Put(bp)
+	return b
+}
+
+// appendHead appends the start of the document: the fields that never
+// change once the record exists.
+func (r *record) appendHead(b []byte) []byte {
 	b = append(b, `{"arn":`...)
 	b = appendString(b, r.ARN)
 	b = append(b, `,"name":`...)
@@ -38,16 +83,21 @@ func (r *record) encode() []byte {
 	b = append(b, `,"input":`...)
 	b = appendRaw(b, r.Input)
 	b = append(b, `,"status":`...)
+	return b
+}
+
+// appendMid appends the fields between the head and the history.
+func (r *record) appendMid(b []byte) []byte {
 	b = appendString(b, string(r.Status))
 	b = append(b, `,"startTime":`...)
-	b = appendTime(b, r.StartTime)
+	b = r.appendTime(b, r.StartTime)
 	if !r.StopTime.IsZero() {
 		b = append(b, `,"stopTime":`...)
-		b = appendTime(b, r.StopTime)
+		b = r.appendTime(b, r.StopTime)
 	}
 	if r.Deadline != nil {
 		b = append(b, `,"deadline":`...)
-		b = appendTime(b, *r.Deadline)
+		b = r.appendTime(b, *r.Deadline)
 	}
 	if len(r.Output) > 0 {
 		b = append(b, `,"output":`...)
@@ -62,38 +112,56 @@ func (r *record) encode() []byte {
 		b = appendString(b, r.Cause)
 	}
 	b = append(b, `,"root":`...)
-	b = r.Root.appendJSON(b)
-	b = append(b, `,"history":[`...)
-	b = append(b, r.histEnc...)
-	b = append(b, `],"seq":`...)
-	b = strconv.AppendInt(b, r.Seq, 10)
-	b = append(b, '}')
-	r.encSize, r.encHist = len(b), len(r.histEnc)
-	return b
+	return r.Root.appendJSON(b, r)
 }
 
 // encodeHistory brings r.histEnc up to date with r.History.
 func (r *record) encodeHistory() {
-	if r.histEncN > len(r.History) { // never happens: history only grows
-		r.histEnc, r.histEncN = r.histEnc[:0], 0
-	}
 	if r.histEnc == nil {
-		r.histEnc = make([]byte, 0, 128*cap(r.History))
+		r.histEnc = recordBufs.Get().(*[]byte)
+		*r.histEnc = (*r.histEnc)[:0]
 	}
+	b := *r.histEnc
 	for _, ev := range r.History[r.histEncN:] {
 		if r.histEncN > 0 {
-			r.histEnc = append(r.histEnc, ',')
+			b = append(b, ',')
 		}
-		r.histEnc = ev.appendJSON(r.histEnc)
+		b = ev.appendJSON(b, r)
 		r.histEncN++
+	}
+	*r.histEnc = b
+}
+
+// releaseEncoding hands r's cached encodings back for reuse by other
+// records; r.mu must be held, and r must never be saved again.
+func (r *record) releaseEncoding() {
+	if r.encHead != nil {
+		putRecordBuf(r.encHead)
+		r.encHead = nil
+	}
+	if r.histEnc != nil {
+		putRecordBuf(r.histEnc)
+		r.histEnc, r.histEncN = nil, 0
 	}
 }
 
-func (ev *HistoryEvent) appendJSON(b []byte) []byte {
+// appendTime appends t as encoding/json does. A document holds the same
+// few instants many times over (every event of a step has the step's
+// time), so the last one formatted is kept. It is reused only for an
+// identical time.Time (==, not Equal: the same instant in another location
+// formats differently).
+func (r *record) appendTime(b []byte, t time.Time) []byte {
+	if t != r.lastTime || r.lastTimeEnc == nil {
+		r.lastTime, r.lastTimeEnc = t, appendTime(r.lastTimeEnc[:0], t)
+	}
+	return append(b, r.lastTimeEnc...)
+}
+
+func (ev *HistoryEvent) appendJSON(b []byte, r *record) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(ev.ID), 10)
 	b = append(b, `,"timestamp":`...)
-	b = appendTime(b, ev.Timestamp)
+	b = r.appendTime(b, ev.Timestamp)
 	b = append(b, `,"type":`...)
 	b = appendString(b, ev.Type)
 	if ev.State != "" {
@@ -111,7 +179,8 @@ func (ev *HistoryEvent) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (f *frame) appendJSON(b []byte) []byte {
+// appendJSON appends f; r is the record it belongs to.
+func (f *frame) appendJSON(b []byte, r *record) []byte {
 	if f == nil {
 		return append(b, "null"...)
 	}
@@ -141,7 +210,7 @@ func (f *frame) appendJSON(b []byte) []byte {
 		b = append(b, `,"retrying":true`...)
 	}
 	b = append(b, `,"entered":`...)
-	b = appendTime(b, f.Entered)
+	b = r.appendTime(b, f.Entered)
 	if f.RetryCount != 0 {
 		b = append(b, `,"retryCount":`...)
 		b = strconv.AppendInt(b, int64(f.RetryCount), 10)
@@ -158,7 +227,7 @@ func (f *frame) appendJSON(b []byte) []byte {
 	}
 	if f.Until != nil {
 		b = append(b, `,"until":`...)
-		b = appendTime(b, *f.Until)
+		b = r.appendTime(b, *f.Until)
 	}
 	if f.Token != "" {
 		b = append(b, `,"token":`...)
@@ -166,11 +235,11 @@ func (f *frame) appendJSON(b []byte) []byte {
 	}
 	if f.TimeoutAt != nil {
 		b = append(b, `,"timeoutAt":`...)
-		b = appendTime(b, *f.TimeoutAt)
+		b = r.appendTime(b, *f.TimeoutAt)
 	}
 	if f.HeartbeatAt != nil {
 		b = append(b, `,"heartbeatAt":`...)
-		b = appendTime(b, *f.HeartbeatAt)
+		b = r.appendTime(b, *f.HeartbeatAt)
 	}
 	if f.Heartbeat != 0 {
 		b = append(b, `,"heartbeat":`...)
@@ -182,7 +251,7 @@ func (f *frame) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = c.appendJSON(b)
+			b = c.appendJSON(b, r)
 		}
 		b = append(b, ']')
 	}
@@ -248,31 +317,23 @@ func appendValueErr(b []byte, v any) ([]byte, error) {
 			return append(b, x...), nil
 		}
 	case map[string]any:
+		// Members are sorted by key, collected with their values so that
+		// no key is looked up twice.
+		var arr [16]member
+		members := arr[:0]
+		for k, e := range x {
+			members = append(members, member{k, e})
+		}
+		slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.key, b.key) })
 		b = append(b, '{')
-		if len(x) == 1 {
-			for k, e := range x {
-				b = appendString(b, k)
-				b = append(b, ':')
-				if b, err = appendValueErr(b, e); err != nil {
-					return nil, err
-				}
+		for i, m := range members {
+			if i > 0 {
+				b = append(b, ',')
 			}
-		} else {
-			var arr [16]string
-			keys := arr[:0]
-			for k := range x {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for i, k := range keys {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendString(b, k)
-				b = append(b, ':')
-				if b, err = appendValueErr(b, x[k]); err != nil {
-					return nil, err
-				}
+			b = appendString(b, m.key)
+			b = append(b, ':')
+			if b, err = appendValueErr(b, m.val); err != nil {
+				return nil, err
 			}
 		}
 		return append(b, '}'), nil
@@ -297,7 +358,23 @@ func appendValueErr(b []byte, v any) ([]byte, error) {
 	return append(b, enc...), nil
 }
 
+// member is an object member, for encoding objects in key order.
+type member struct {
+	key string
+	val any
+}
+
 const hexDigits = "0123456789abcdef"
+
+// plainASCII tells the bytes appendString copies as they are: printable
+// ASCII other than the quote and the backslash. A table lookup is the
+// cheapest test for the common byte.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // appendString appends s as a JSON string, escaping as encoding/json does
 // with HTML escaping off: invalid UTF-8 becomes U+FFFD, and U+2028 and
@@ -307,11 +384,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plainASCII[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

@@ -36,10 +36,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"sort"
@@ -141,7 +141,9 @@ func NewEngine(cfg Config) *Engine {
 		e.clock = SystemClock{}
 	}
 	if e.log == nil {
-		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// Not a handler writing to io.Discard: this one is disabled at every
+		// level, so log calls on the hot path cost nothing.
+		e.log = slog.New(slog.DiscardHandler)
 	}
 	if e.region == "" {
 		e.region = "local"
@@ -168,12 +170,12 @@ func (e *Engine) Register(name string, def *Definition) *StateMachine {
 
 // StateMachineARN returns the ARN of the named state machine.
 func (e *Engine) StateMachineARN(name string) string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.region, e.account, name)
+	return "arn:aws:states:" + e.region + ":" + e.account + ":stateMachine:" + name
 }
 
 // ExecutionARN returns the ARN of an execution.
 func (e *Engine) ExecutionARN(stateMachine, name string) string {
-	return fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.region, e.account, e.machineName(stateMachine), name)
+	return "arn:aws:states:" + e.region + ":" + e.account + ":execution:" + e.machineName(stateMachine) + ":" + name
 }
 
 // machineName accepts a state machine name or ARN.
@@ -232,7 +234,7 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 			DefinitionHash: sm.Definition.hash, Input: compact, Status: StatusRunning, StartTime: now,
 			Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
 			def:  sm.Definition, input: inVal, fresh: true,
-			History: make([]HistoryEvent, 0, 16),
+			History: make([]HistoryEvent, 0, sm.Definition.historyCap()),
 		}
 		if sm.Definition.TimeoutSeconds > 0 {
 			d := now.Add(time.Duration(sm.Definition.TimeoutSeconds) * time.Second)
@@ -258,7 +260,9 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 	// outside this call has seen the execution. If it fails, drive drops
 	// the record as never created.
 	err = e.drive(ctx, rec, true)
-	if !rec.dead {
+	// Checking the level first spares boxing the arguments when Info is
+	// disabled (as by default), once or twice per execution.
+	if !rec.dead && e.log.Enabled(context.Background(), slog.LevelInfo) {
 		e.log.Info("asl: execution started", "stateMachine", sm.Name, "execution", name)
 	}
 	if err != nil {
@@ -311,27 +315,19 @@ func (e *Engine) load(ctx context.Context, arn string, mk func() *record, ch cha
 		e.mu.Unlock()
 		close(ch)
 	}()
-	rec, err = e.fetch(ctx, arn)
-	if mk != nil && errors.Is(err, ErrExecutionDoesNotExist) {
-		return mk(), true, nil
-	}
-	return rec, false, err
-}
-
-// fetch reads and decodes an execution from the store, with no lock held.
-func (e *Engine) fetch(ctx context.Context, arn string) (*record, error) {
 	doc, err := e.store.Get(ctx, arn)
-	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("execution %s: %w", arn, ErrExecutionDoesNotExist)
+	switch {
+	case errors.Is(err, ErrNotFound) && mk != nil:
+		return mk(), true, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, false, fmt.Errorf("execution %s: %w", arn, ErrExecutionDoesNotExist)
+	case err != nil:
+		return nil, false, err
 	}
-	if err != nil {
-		return nil, err
+	if rec, err = e.decodeRecord(ctx, doc); err != nil {
+		return nil, false, fmt.Errorf("load execution %s: %w", arn, err)
 	}
-	r, err := e.decodeRecord(ctx, doc)
-	if err != nil {
-		return nil, fmt.Errorf("load execution %s: %w", arn, err)
-	}
-	return r, nil
+	return rec, false, nil
 }
 
 func (e *Engine) decodeRecord(ctx context.Context, doc []byte) (*record, error) {
@@ -453,7 +449,10 @@ func (e *Engine) putDefinition(ctx context.Context, def *Definition) error {
 }
 
 // forget drops a finished (or dead) record from memory; r.mu must be held,
-// and a finished record's final state must be saved.
+// and a finished record's final state must be saved. The record is never
+// saved again (drivers stop at gone, acquire skips dead records, and every
+// other saving path needs a running one), so its cached encodings go back
+// for other records to reuse.
 func (e *Engine) forget(r *record) {
 	e.mu.Lock()
 	if e.execs[r.ARN] == r {
@@ -461,6 +460,7 @@ func (e *Engine) forget(r *record) {
 	}
 	e.mu.Unlock()
 	r.gone = true
+	r.releaseEncoding()
 }
 
 // save persists r; r.mu must be held (and Engine.mu must not be), which
@@ -474,8 +474,16 @@ func (e *Engine) save(ctx context.Context, r *record) error {
 		}
 		r.defStored = true
 	}
-	doc := r.encode()
-	if err := e.store.Put(ctx, r.ARN, doc); err != nil {
+	var err error
+	if _, ok := e.store.(docCopier); ok {
+		bp := scratchBufs.Get().(*[]byte)
+		*bp = r.appendDoc((*bp)[:0])
+		err = e.store.Put(ctx, r.ARN, *bp)
+		scratchBufs.Put(bp)
+	} else {
+		err = e.store.Put(ctx, r.ARN, r.encode())
+	}
+	if err != nil {
 		r.unsaved = true
 		return fmt.Errorf("persist execution %s: %w", r.ARN, err)
 	}
@@ -485,9 +493,7 @@ func (e *Engine) save(ctx context.Context, r *record) error {
 
 // invocation is a task call the driver performs without the lock.
 type invocation struct {
-	key      string
-	frameID  string
-	run      int64
+	key      attempt
 	function string
 	payload  json.RawMessage
 	kind     resourceKind
@@ -527,7 +533,9 @@ func (e *Engine) drive(ctx context.Context, rec *record, dirty bool) error {
 			dirty = false
 		}
 		if rec.Status != StatusRunning {
-			e.log.Info("asl: execution finished", "execution", rec.Name, "status", rec.Status, "error", rec.Error)
+			if e.log.Enabled(context.Background(), slog.LevelInfo) {
+				e.log.Info("asl: execution finished", "execution", rec.Name, "status", rec.Status, "error", rec.Error)
+			}
 			e.forget(rec)
 			return nil
 		}
@@ -559,12 +567,12 @@ func (e *Engine) nextInvocation(s *stepper) *invocation {
 		if job != nil || f.Phase != phaseInvoke {
 			return
 		}
-		key := f.ID + "/" + strconv.FormatInt(f.Run, 10)
+		key := attempt{frameID: f.ID, run: f.Run}
 		if s.rec.inflight[key] {
 			return
 		}
 		st := s.stateOf(f)
-		j := &invocation{key: key, frameID: f.ID, run: f.Run, kind: st.resourceKind,
+		j := &invocation{key: key, kind: st.resourceKind,
 			info: TaskInfo{ExecutionARN: s.rec.ARN, StateName: st.Name, Token: f.Token, RetryCount: f.RetryCount}}
 		switch st.resourceKind {
 		case resLambdaARN:
@@ -581,7 +589,7 @@ func (e *Engine) nextInvocation(s *stepper) *invocation {
 			}
 		}
 		if s.rec.inflight == nil {
-			s.rec.inflight = map[string]bool{}
+			s.rec.inflight = map[attempt]bool{}
 		}
 		s.rec.inflight[key] = true
 		job = j
@@ -603,7 +611,8 @@ func (e *Engine) invoke(ctx context.Context, job *invocation) (out json.RawMessa
 			out, err = nil, &TaskError{Type: "Runtime.Panic", Cause: fmt.Sprint(p)}
 		}
 	}()
-	ctx = context.WithValue(ctx, taskInfoKey{}, job.info)
+	// A pointer, which fits in the interface without a copy on the heap.
+	ctx = context.WithValue(ctx, taskInfoKey{}, &job.info)
 	return e.invoker.Invoke(ctx, job.function, job.payload)
 }
 
@@ -622,14 +631,17 @@ type taskInfoKey struct{}
 
 // TaskInfoFromContext returns the TaskInfo of the Invoke call ctx belongs to.
 func TaskInfoFromContext(ctx context.Context) (TaskInfo, bool) {
-	ti, ok := ctx.Value(taskInfoKey{}).(TaskInfo)
-	return ti, ok
+	ti, ok := ctx.Value(taskInfoKey{}).(*TaskInfo)
+	if !ok {
+		return TaskInfo{}, false
+	}
+	return *ti, true
 }
 
 // applyInvocation records a handler's answer if the frame still waits for it.
 func (s *stepper) applyInvocation(job *invocation, out json.RawMessage, err error) {
-	f := s.rec.Root.find(job.frameID)
-	if f == nil || f.Run != job.run || f.Phase != phaseInvoke {
+	f := s.rec.Root.find(job.key.frameID)
+	if f == nil || f.Run != job.key.run || f.Phase != phaseInvoke {
 		return // superseded: timed out, aborted, or completed by SendTaskSuccess
 	}
 	st := s.stateOf(f)
@@ -660,14 +672,18 @@ func (s *stepper) applyInvocation(job *invocation, out json.RawMessage, err erro
 		result = map[string]any{
 			"ExecutedVersion":     "$LATEST",
 			"Payload":             result,
-			"SdkHttpMetadata":     map[string]any{},
-			"SdkResponseMetadata": map[string]any{},
+			"SdkHttpMetadata":     emptyObject,
+			"SdkResponseMetadata": emptyObject,
 			"StatusCode":          json.Number("200"),
 		}
 	}
 	s.event("TaskSucceeded", st.Name, "", "")
 	s.complete(f, st, result)
 }
+
+// emptyObject is shared by every lambda:invoke result: values are
+// immutable (see value.go), so one empty object serves them all.
+var emptyObject = map[string]any{}
 
 // Task tokens: base64url("v1|" + execution ARN + "|" + frame ID + "|" + run
 // + "|" + 32 random hex bytes). The readable part routes the token to its
@@ -679,8 +695,16 @@ func (e *Engine) newToken(arn, frameID string, run int64) (string, error) {
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return "", err
 	}
-	raw := fmt.Sprintf("v1|%s|%s|%d|%x", arn, frameID, run, nonce)
-	return base64.RawURLEncoding.EncodeToString([]byte(raw)), nil
+	var buf [512]byte // room for the usual ARN, so the token is the only allocation
+	raw := append(buf[:0], "v1|"...)
+	raw = append(raw, arn...)
+	raw = append(raw, '|')
+	raw = append(raw, frameID...)
+	raw = append(raw, '|')
+	raw = strconv.AppendInt(raw, run, 10)
+	raw = append(raw, '|')
+	raw = hex.AppendEncode(raw, nonce[:])
+	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
 func parseToken(tok string) (arn, frameID string, err error) {
@@ -688,11 +712,15 @@ func parseToken(tok string) (arn, frameID string, err error) {
 	if derr != nil {
 		return "", "", ErrInvalidToken
 	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) != 5 || parts[0] != "v1" {
+	// Exactly five fields: v1, ARN, frame ID, run, nonce.
+	rest, ok := strings.CutPrefix(string(raw), "v1|")
+	arn, rest, ok1 := strings.Cut(rest, "|")
+	frameID, rest, ok2 := strings.Cut(rest, "|")
+	_, nonce, ok3 := strings.Cut(rest, "|")
+	if !ok || !ok1 || !ok2 || !ok3 || strings.Contains(nonce, "|") {
 		return "", "", ErrInvalidToken
 	}
-	return parts[1], parts[2], nil
+	return arn, frameID, nil
 }
 
 // waitingFrame finds the frame waiting on tok. On success the execution's

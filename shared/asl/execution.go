@@ -106,6 +106,12 @@ type frame struct {
 	Cause  string `json:"cause,omitempty"`
 }
 
+// attempt identifies one attempt of a frame's current state.
+type attempt struct {
+	frameID string
+	run     int64
+}
+
 func (f *frame) terminal() bool {
 	return f.Phase == phaseSucceeded || f.Phase == phaseFailed || f.Phase == phaseAborted
 }
@@ -158,15 +164,18 @@ type record struct {
 	def   *Definition
 	input any
 
-	// histEnc caches the JSON encoding of History[:histEncN] (events never
-	// change once appended), so a save encodes only the new ones. encSize
-	// is the size of the last document, to pre-size the next.
 	// defStored: def is known to be in the store.
 	defStored bool
-	histEnc   []byte
-	histEncN  int
-	encSize   int
-	encHist   int // len(histEnc) when encSize was measured
+	// encHead caches the start of the document, which never changes (see
+	// appendHead). histEnc caches the JSON encoding of History[:histEncN]
+	// (events never change once appended), so a save encodes only the new
+	// ones. Both come from recordBufs and go back there once the record is
+	// forgotten. lastTime and lastTimeEnc cache the last time formatted.
+	encHead     *[]byte
+	histEnc     *[]byte
+	histEncN    int
+	lastTime    time.Time
+	lastTimeEnc []byte
 
 	// mu is the execution lock (see the lock hierarchy in engine.go). It
 	// guards every field of the record, including the persisted ones above,
@@ -174,9 +183,9 @@ type record struct {
 	// execution's steps and saves are strictly ordered. It is never held
 	// while a Task handler runs.
 	mu sync.Mutex
-	// inflight marks frame invocations under way, by frameID/run, so
-	// concurrent drivers of this execution don't invoke a frame twice.
-	inflight map[string]bool
+	// inflight marks frame invocations under way, so concurrent drivers
+	// of this execution don't invoke a frame twice.
+	inflight map[attempt]bool
 	// gone: the record left Engine.execs (it finished, or its creation was
 	// never persisted); drivers holding it stop.
 	gone bool

@@ -41,53 +41,80 @@ func (s *stepper) block(f *frame) *machine {
 
 func (s *stepper) stateOf(f *frame) *State { return s.block(f).states[f.State] }
 
-// contextObject builds $$ for a state. item is non-nil inside a Map's
-// ItemSelector.
-func (s *stepper) contextObject(f *frame, st *State, item map[string]any) any {
-	exInput := s.rec.input
-	if exInput == nil {
-		exInput, _ = decodeJSON(s.rec.Input)
-		s.rec.input = exInput
+// contextMembers are the members of $$, in the order context adds them.
+var contextMembers = [...]string{"Execution", "State", "StateMachine", "Task", "Map"}
+
+// context returns the context object $$ for path p. A state typically
+// reads one member ($$.Task.Token), so only the member p starts with is
+// built, and the object is completed when p selects more than one member.
+// The object is only ever handed out whole once complete, and a member
+// once added never changes, so the gradual build is invisible.
+func (env *evalEnv) context(p *jsonPath) map[string]any {
+	if env.ctx == nil {
+		env.ctx = make(map[string]any, len(contextMembers))
 	}
-	c := map[string]any{
-		"Execution": map[string]any{
-			"Id":        s.rec.ARN,
-			"Name":      s.rec.Name,
-			"Input":     exInput,
-			"StartTime": s.rec.StartTime.UTC().Format(timeLayout),
-			"RoleArn":   s.e.roleARN,
-		},
-		"State": map[string]any{
-			"Name":        st.Name,
-			"EnteredTime": f.Entered.UTC().Format(timeLayout),
-			"RetryCount":  intNumber(int64(f.RetryCount)),
-		},
-		"StateMachine": map[string]any{
-			"Id":   s.rec.StateMachineARN,
-			"Name": s.rec.StateMachineName,
-		},
+	if len(p.segs) > 0 && p.segs[0].kind == segName {
+		env.addContextMember(p.segs[0].name)
+	} else {
+		for _, name := range contextMembers {
+			env.addContextMember(name)
+		}
 	}
-	if f.Token != "" {
-		c["Task"] = map[string]any{"Token": f.Token}
-	}
-	if item != nil {
-		c["Map"] = map[string]any{"Item": item}
-	}
-	return c
+	return env.ctx
 }
 
-func (s *stepper) env(f *frame, st *State, input any, item map[string]any) *evalEnv {
-	var cached any
-	return &evalEnv{
-		input: input,
-		rand:  s.e.rnd,
-		ctx: func() any {
-			if cached == nil {
-				cached = s.contextObject(f, st, item)
-			}
-			return cached
-		},
+func (env *evalEnv) addContextMember(name string) {
+	if _, done := env.ctx[name]; done {
+		return
 	}
+	rec, f := env.rec, env.f
+	var v map[string]any
+	switch name {
+	case "Execution":
+		exInput := rec.input
+		if exInput == nil {
+			exInput, _ = decodeJSON(rec.Input)
+			rec.input = exInput
+		}
+		v = map[string]any{
+			"Id":        rec.ARN,
+			"Name":      rec.Name,
+			"Input":     exInput,
+			"StartTime": rec.StartTime.UTC().Format(timeLayout),
+			"RoleArn":   env.roleARN,
+		}
+	case "State":
+		v = map[string]any{
+			"Name":        env.st.Name,
+			"EnteredTime": f.Entered.UTC().Format(timeLayout),
+			"RetryCount":  intNumber(int64(f.RetryCount)),
+		}
+	case "StateMachine":
+		v = map[string]any{
+			"Id":   rec.StateMachineARN,
+			"Name": rec.StateMachineName,
+		}
+	case "Task":
+		if f.Token == "" {
+			return
+		}
+		v = map[string]any{"Token": f.Token}
+	case "Map":
+		if env.item == nil {
+			return
+		}
+		v = map[string]any{"Item": env.item}
+	default:
+		return
+	}
+	env.ctx[name] = v
+}
+
+// env returns the evaluation environment of state st of frame f with
+// effective input input; item is non-nil inside a Map's ItemSelector.
+// It is small enough to inline, so the evalEnv stays on the caller's stack.
+func (s *stepper) env(f *frame, st *State, input any, item map[string]any) *evalEnv {
+	return &evalEnv{input: input, rand: s.e.rnd, rec: s.rec, roleARN: s.e.roleARN, f: f, st: st, item: item}
 }
 
 // settle advances every frame of the execution as far as it can go without
@@ -137,11 +164,19 @@ func (s *stepper) finishExecution(status Status, output any, errName, cause stri
 	if status != StatusSucceeded {
 		abortTree(r.Root)
 	}
-	typ := map[Status]string{
-		StatusSucceeded: "ExecutionSucceeded", StatusFailed: "ExecutionFailed",
-		StatusTimedOut: "ExecutionTimedOut", StatusAborted: "ExecutionAborted",
-	}[status]
+	var typ string
+	switch status {
+	case StatusSucceeded:
+		typ = "ExecutionSucceeded"
+	case StatusFailed:
+		typ = "ExecutionFailed"
+	case StatusTimedOut:
+		typ = "ExecutionTimedOut"
+	case StatusAborted:
+		typ = "ExecutionAborted"
+	}
 	s.event(typ, "", errName, cause)
+	r.def.historyHint.Store(int32(len(r.History))) // at most maxHistoryEvents and a few
 }
 
 // abortTree stops every unfinished frame, invalidating its token.
@@ -252,7 +287,7 @@ func (s *stepper) enter(f *frame) {
 		f.Entered = s.now
 		f.RetryCount = 0
 		f.Attempts = nil
-		s.event(st.Type+"StateEntered", st.Name, "", "")
+		s.event(st.enteredEvent, st.Name, "", "")
 	}
 	f.Retrying = false
 	f.Token, f.Until, f.TimeoutAt, f.HeartbeatAt, f.Effective = "", nil, nil, nil, nil
@@ -282,7 +317,7 @@ func (s *stepper) enter(f *frame) {
 			s.fail(f, st, err)
 			return
 		}
-		s.event(st.Type+"StateExited", st.Name, "", "")
+		s.event(st.exitedEvent, st.Name, "", "")
 		f.Phase, f.Output = phaseSucceeded, out
 	case TypeFail:
 		s.enterFail(f, st)
@@ -361,7 +396,7 @@ func (s *stepper) enterChoice(f *frame, st *State, eff any) {
 		s.fail(f, st, err)
 		return
 	}
-	s.event(st.Type+"StateExited", st.Name, "", "")
+	s.event(st.exitedEvent, st.Name, "", "")
 	f.State, f.Input, f.Phase = next, out, phaseReady
 }
 
@@ -405,25 +440,17 @@ func (s *stepper) enterTask(f *frame, st *State, eff any) {
 		}
 		f.Token = tok
 	}
-	timeout, heartbeat := st.timeoutSeconds, st.heartbeatSeconds
-	for _, x := range []struct {
-		p   *jsonPath
-		dst *int64
-		nm  string
-	}{{st.timeoutSecondsPath, &timeout, "TimeoutSecondsPath"}, {st.heartbeatSecondsPath, &heartbeat, "HeartbeatSecondsPath"}} {
-		if x.p == nil {
-			continue
-		}
-		v, ok := x.p.get(eff)
-		n, isInt := toInt(v)
-		if !ok || !isInt || n <= 0 {
-			s.fail(f, st, runtimeErr("%s %s does not reference a positive integer", x.nm, x.p.raw))
-			return
-		}
-		*x.dst = n
+	timeout, err := secondsAt(st.timeoutSecondsPath, "TimeoutSecondsPath", eff, st.timeoutSeconds)
+	if err != nil {
+		s.fail(f, st, err)
+		return
+	}
+	heartbeat, err := secondsAt(st.heartbeatSecondsPath, "HeartbeatSecondsPath", eff, st.heartbeatSeconds)
+	if err != nil {
+		s.fail(f, st, err)
+		return
 	}
 	if st.parameters != nil {
-		var err error
 		if eff, err = st.parameters.eval(s.env(f, st, eff, nil)); err != nil {
 			s.fail(f, st, err)
 			return
@@ -441,6 +468,20 @@ func (s *stepper) enterTask(f *frame, st *State, eff any) {
 	f.Effective = eff
 	f.Phase = phaseInvoke
 	s.event("TaskScheduled", st.Name, "", "")
+}
+
+// secondsAt reads TimeoutSecondsPath or HeartbeatSecondsPath (field) from
+// the effective input, or returns def when the state has no such path.
+func secondsAt(p *jsonPath, field string, eff any, def int64) (int64, error) {
+	if p == nil {
+		return def, nil
+	}
+	v, ok := p.get(eff)
+	n, isInt := toInt(v)
+	if !ok || !isInt || n <= 0 {
+		return 0, runtimeErr("%s %s does not reference a positive integer", field, p.raw)
+	}
+	return n, nil
 }
 
 func (s *stepper) enterMap(f *frame, st *State, eff any) {
@@ -513,7 +554,7 @@ func (s *stepper) finishResult(f *frame, st *State, result any) {
 }
 
 func (s *stepper) transition(f *frame, st *State, out any) {
-	s.event(st.Type+"StateExited", st.Name, "", "")
+	s.event(st.exitedEvent, st.Name, "", "")
 	f.Token, f.Until, f.TimeoutAt, f.HeartbeatAt, f.Effective, f.Children = "", nil, nil, nil, nil, nil
 	if st.end {
 		f.Phase, f.Output = phaseSucceeded, out
@@ -570,7 +611,7 @@ func (s *stepper) fail(f *frame, st *State, err error) {
 			f.Phase, f.Error, f.Cause = phaseFailed, ErrNameRuntime, rerr.Error()
 			return
 		}
-		s.event(st.Type+"StateExited", st.Name, "", "")
+		s.event(st.exitedEvent, st.Name, "", "")
 		f.Children = nil
 		f.State, f.Input, f.Phase = c.next, out, phaseReady
 		return

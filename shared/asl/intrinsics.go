@@ -39,6 +39,7 @@ type intrinsicArg struct {
 
 type intrinsicCall struct {
 	name string
+	fn   intrinsicFunc
 	args []intrinsicArg
 }
 
@@ -114,7 +115,7 @@ func (p *intrinsicParser) call(depth int) (*intrinsicCall, error) {
 		return nil, fmt.Errorf("expected ( after %s", name)
 	}
 	p.pos++
-	c := &intrinsicCall{name: name}
+	c := &intrinsicCall{name: name, fn: intrinsicFuncs[name]}
 	p.skipSpace()
 	if p.pos < len(p.s) && p.s[p.pos] == ')' {
 		p.pos++
@@ -251,19 +252,32 @@ func unescapeLiteral(raw string) string {
 	return b.String()
 }
 
-// evalEnv is what intrinsic arguments and payload templates can read.
+// evalEnv is what intrinsic arguments, payload templates and choice rules
+// can read: the effective input and the context object $$ of one state.
 type evalEnv struct {
 	input any
-	ctx   func() any // context object, built on demand
 	rand  *rand.Rand // for MathRandom without seed and UUID
+
+	// $$ is built on demand (see context) from these. They do not include
+	// the stepper, which can then stay on its creator's stack.
+	rec     *record
+	roleARN string
+	f       *frame
+	st      *State
+	item    map[string]any // non-nil inside a Map's ItemSelector
+	ctx     map[string]any
+}
+
+// root returns the value p applies to.
+func (env *evalEnv) root(p *jsonPath) any {
+	if p.context {
+		return env.context(p)
+	}
+	return env.input
 }
 
 func (env *evalEnv) resolvePath(p *jsonPath) (any, error) {
-	root := env.input
-	if p.context {
-		root = env.ctx()
-	}
-	v, ok := p.get(root)
+	v, ok := p.get(env.root(p))
 	if !ok {
 		return nil, runtimeErr("the JSONPath %s could not be found in the input", p.raw)
 	}
@@ -296,35 +310,32 @@ func (c *intrinsicCall) eval(env *evalEnv) (any, error) {
 			args[i] = v
 		}
 	}
-	fn := intrinsicFuncs[c.name]
-	return fn(c, args, env)
+	return c.fn(c, args, env.rand)
 }
 
-type intrinsicFunc func(c *intrinsicCall, args []any, env *evalEnv) (any, error)
+// intrinsicFunc gets the random source for MathRandom and UUID rather
+// than the evalEnv, so that the evalEnv does not escape to the heap.
+type intrinsicFunc func(c *intrinsicCall, args []any, rnd *rand.Rand) (any, error)
 
-var intrinsicFuncs map[string]intrinsicFunc
-
-func init() {
-	intrinsicFuncs = map[string]intrinsicFunc{
-		"States.Format":         fnFormat,
-		"States.StringToJson":   fnStringToJSON,
-		"States.JsonToString":   fnJSONToString,
-		"States.Array":          fnArray,
-		"States.ArrayPartition": fnArrayPartition,
-		"States.ArrayContains":  fnArrayContains,
-		"States.ArrayRange":     fnArrayRange,
-		"States.ArrayGetItem":   fnArrayGetItem,
-		"States.ArrayLength":    fnArrayLength,
-		"States.ArrayUnique":    fnArrayUnique,
-		"States.Base64Encode":   fnBase64Encode,
-		"States.Base64Decode":   fnBase64Decode,
-		"States.Hash":           fnHash,
-		"States.JsonMerge":      fnJSONMerge,
-		"States.MathRandom":     fnMathRandom,
-		"States.MathAdd":        fnMathAdd,
-		"States.StringSplit":    fnStringSplit,
-		"States.UUID":           fnUUID,
-	}
+var intrinsicFuncs = map[string]intrinsicFunc{
+	"States.Format":         fnFormat,
+	"States.StringToJson":   fnStringToJSON,
+	"States.JsonToString":   fnJSONToString,
+	"States.Array":          fnArray,
+	"States.ArrayPartition": fnArrayPartition,
+	"States.ArrayContains":  fnArrayContains,
+	"States.ArrayRange":     fnArrayRange,
+	"States.ArrayGetItem":   fnArrayGetItem,
+	"States.ArrayLength":    fnArrayLength,
+	"States.ArrayUnique":    fnArrayUnique,
+	"States.Base64Encode":   fnBase64Encode,
+	"States.Base64Decode":   fnBase64Decode,
+	"States.Hash":           fnHash,
+	"States.JsonMerge":      fnJSONMerge,
+	"States.MathRandom":     fnMathRandom,
+	"States.MathAdd":        fnMathAdd,
+	"States.StringSplit":    fnStringSplit,
+	"States.UUID":           fnUUID,
 }
 
 func stringArg(name string, args []any, i int) (string, error) {
@@ -353,7 +364,7 @@ func argInt(name string, args []any, i int) (int64, error) {
 
 // fnFormat fills each unescaped {} of the template with the next argument.
 // Strings are inserted as-is; numbers, booleans and null as their JSON text.
-func fnFormat(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnFormat(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	raw := c.args[0].str
 	rest := args[1:]
 	var b strings.Builder
@@ -388,7 +399,7 @@ func fnFormat(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return b.String(), nil
 }
 
-func fnStringToJSON(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnStringToJSON(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	s, err := stringArg(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -400,15 +411,15 @@ func fnStringToJSON(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return v, nil
 }
 
-func fnJSONToString(_ *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnJSONToString(_ *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	return string(mustEncode(args[0])), nil
 }
 
-func fnArray(_ *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArray(_ *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	return append([]any{}, args...), nil
 }
 
-func fnArrayPartition(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayPartition(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argArray(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -428,7 +439,7 @@ func fnArrayPartition(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return out, nil
 }
 
-func fnArrayContains(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayContains(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argArray(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -444,7 +455,7 @@ func fnArrayContains(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 // maxArrayRange is the AWS limit on the elements States.ArrayRange returns.
 const maxArrayRange = 1000
 
-func fnArrayRange(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayRange(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	var n [3]int64
 	for i := range n {
 		v, err := argInt(c.name, args, i)
@@ -467,7 +478,7 @@ func fnArrayRange(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return out, nil
 }
 
-func fnArrayGetItem(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayGetItem(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argArray(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -482,7 +493,7 @@ func fnArrayGetItem(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return a[i], nil
 }
 
-func fnArrayLength(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayLength(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argArray(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -490,7 +501,7 @@ func fnArrayLength(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return intNumber(int64(len(a))), nil
 }
 
-func fnArrayUnique(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnArrayUnique(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argArray(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -511,7 +522,7 @@ next:
 // maxEncodeInput is the AWS limit on Base64Encode/Decode input length.
 const maxEncodeInput = 10000
 
-func fnBase64Encode(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnBase64Encode(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	s, err := stringArg(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -522,7 +533,7 @@ func fnBase64Encode(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return base64.StdEncoding.EncodeToString([]byte(s)), nil
 }
 
-func fnBase64Decode(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnBase64Decode(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	s, err := stringArg(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -537,7 +548,7 @@ func fnBase64Decode(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return string(b), nil
 }
 
-func fnHash(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnHash(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	data, ok := args[0].(string)
 	if !ok {
 		// AWS hashes the JSON text of non-string data.
@@ -566,7 +577,7 @@ func fnHash(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func fnJSONMerge(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnJSONMerge(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, ok1 := args[0].(map[string]any)
 	b, ok2 := args[1].(map[string]any)
 	if !ok1 || !ok2 {
@@ -591,7 +602,7 @@ func fnJSONMerge(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 
 // fnMathRandom returns an integer in [start, end). With a seed the result
 // is deterministic, as in AWS.
-func fnMathRandom(c *intrinsicCall, args []any, env *evalEnv) (any, error) {
+func fnMathRandom(c *intrinsicCall, args []any, rnd *rand.Rand) (any, error) {
 	start, err := argInt(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -603,7 +614,7 @@ func fnMathRandom(c *intrinsicCall, args []any, env *evalEnv) (any, error) {
 	if end <= start {
 		return nil, intrinsicErr("States.MathRandom: end (%d) must be greater than start (%d)", end, start)
 	}
-	r := env.rand
+	r := rnd
 	if len(args) == 3 {
 		seed, err := argInt(c.name, args, 2)
 		if err != nil {
@@ -614,7 +625,7 @@ func fnMathRandom(c *intrinsicCall, args []any, env *evalEnv) (any, error) {
 	return intNumber(start + r.Int64N(end-start)), nil
 }
 
-func fnMathAdd(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnMathAdd(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	a, err := argInt(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -628,7 +639,7 @@ func fnMathAdd(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 
 // fnStringSplit splits on any of the delimiter characters and drops empty
 // pieces, like Java's StringTokenizer that Step Functions uses.
-func fnStringSplit(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
+func fnStringSplit(c *intrinsicCall, args []any, _ *rand.Rand) (any, error) {
 	s, err := stringArg(c.name, args, 0)
 	if err != nil {
 		return nil, err
@@ -644,10 +655,10 @@ func fnStringSplit(c *intrinsicCall, args []any, _ *evalEnv) (any, error) {
 	return out, nil
 }
 
-func fnUUID(_ *intrinsicCall, _ []any, env *evalEnv) (any, error) {
+func fnUUID(_ *intrinsicCall, _ []any, rnd *rand.Rand) (any, error) {
 	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], env.rand.Uint64())
-	binary.LittleEndian.PutUint64(b[8:], env.rand.Uint64())
+	binary.LittleEndian.PutUint64(b[:8], rnd.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rnd.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])

@@ -223,7 +223,7 @@ func (p *parser) state(name string, m map[string]any) (*State, error) {
 			return nil, f.err("Comment", "must be a string")
 		}
 	}
-	st := &State{Name: name, Type: typ}
+	st := &State{Name: name, Type: typ, enteredEvent: typ + "StateEntered", exitedEvent: typ + "StateExited"}
 
 	// Transitions.
 	next, hasNext, err := f.str("Next")

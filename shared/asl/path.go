@@ -32,21 +32,15 @@ type pathSeg struct {
 // jsonPath is a parsed path. A definite path (no wildcard or slice) selects
 // at most one node; an indefinite one yields an array of every match.
 type jsonPath struct {
-	raw     string
-	context bool // starts with $$
-	segs    []pathSeg
+	raw        string
+	context    bool // starts with $$
+	segs       []pathSeg
+	indefinite bool // has a wildcard or slice; set by parsePath
 }
 
 func (p *jsonPath) String() string { return p.raw }
 
-func (p *jsonPath) definite() bool {
-	for _, s := range p.segs {
-		if s.kind == segWildcard || s.kind == segSlice {
-			return false
-		}
-	}
-	return true
-}
+func (p *jsonPath) definite() bool { return !p.indefinite }
 
 func (p *jsonPath) isRoot() bool { return len(p.segs) == 0 }
 
@@ -71,6 +65,7 @@ func parsePath(s string) (*jsonPath, error) {
 			s = s[1:]
 			if strings.HasPrefix(s, "*") {
 				p.segs = append(p.segs, pathSeg{kind: segWildcard})
+				p.indefinite = true
 				s = s[1:]
 				continue
 			}
@@ -93,6 +88,7 @@ func parsePath(s string) (*jsonPath, error) {
 				return nil, fmt.Errorf("path %q: %w", p.raw, err)
 			}
 			p.segs = append(p.segs, seg)
+			p.indefinite = p.indefinite || seg.kind == segWildcard || seg.kind == segSlice
 			s = rest
 		default:
 			return nil, fmt.Errorf("path %q: unexpected %q", p.raw, s[0])

@@ -1,7 +1,6 @@
 package asl
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,9 +20,10 @@ import (
 // from it. The document names the execution's definition by hash; each
 // distinct definition is written once, before the first document naming
 // it, under a key starting with DefinitionKeyPrefix. The Engine never
-// modifies a document it passed to Put. Implementations must make Put
-// atomic: after a crash Get returns either the previous or the new
-// document, never a torn one.
+// modifies a document it passed to Put, except with MemoryStore and
+// DirStore, which are done with it when Put returns. Implementations must
+// make Put atomic: after a crash Get returns either the previous or the
+// new document, never a torn one.
 type ExecutionStore interface {
 	Put(ctx context.Context, key string, doc []byte) error
 	// Get returns the document or an error wrapping ErrNotFound.
@@ -32,23 +32,67 @@ type ExecutionStore interface {
 	Keys(ctx context.Context) ([]string, error)
 }
 
+// docCopier marks the stores whose Put is done with doc when it returns
+// (MemoryStore copies it, DirStore writes it to a file), so the Engine
+// encodes every save into one reusable buffer instead of a new one. A type
+// embedding one of them inherits the mark, so its Put must not keep doc
+// either.
+type docCopier interface{ copiesDoc() }
+
 // MemoryStore keeps executions in memory; for tests and throwaway runs.
 type MemoryStore struct {
 	mu   sync.Mutex
 	docs map[string][]byte
+	// spare holds the buffers of overwritten documents, which nothing else
+	// refers to (Get hands out copies), for later Puts to reuse: saving an
+	// execution again and again then allocates about one buffer, not one
+	// per save.
+	spare [][]byte
 }
 
-var _ ExecutionStore = (*MemoryStore)(nil)
+// maxSpare bounds MemoryStore.spare; a few buffers serve an execution
+// stepping from save to save.
+const maxSpare = 16
+
+var (
+	_ ExecutionStore = (*MemoryStore)(nil)
+	_ docCopier      = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore { return &MemoryStore{docs: map[string][]byte{}} }
+
+func (*MemoryStore) copiesDoc() {}
 
 // Put stores a copy of doc.
 func (s *MemoryStore) Put(_ context.Context, key string, doc []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.docs[key] = bytes.Clone(doc)
+	old, overwrite := s.docs[key]
+	s.docs[key] = append(s.takeSpare(len(doc)), doc...)
+	if overwrite && len(s.spare) < maxSpare {
+		s.spare = append(s.spare, old[:0])
+	}
 	return nil
+}
+
+// takeSpare returns the smallest spare buffer that holds n bytes without
+// wasting more than as much again, emptied, or else a new one.
+func (s *MemoryStore) takeSpare(n int) []byte {
+	best := -1
+	for i, b := range s.spare {
+		if c := cap(b); c >= n && c <= 2*n && (best < 0 || c < cap(s.spare[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]byte, 0, n)
+	}
+	b := s.spare[best]
+	last := len(s.spare) - 1
+	s.spare[best], s.spare[last] = s.spare[last], nil
+	s.spare = s.spare[:last]
+	return b
 }
 
 // Get returns a copy of the stored document.
@@ -57,7 +101,7 @@ func (s *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 	defer s.mu.Unlock()
 	d, ok := s.docs[key]
 	if !ok {
-		return nil, fmt.Errorf("execution %s: %w", key, ErrNotFound)
+		return nil, &notFoundError{key}
 	}
 	return append([]byte(nil), d...), nil
 }
@@ -74,6 +118,13 @@ func (s *MemoryStore) Keys(context.Context) ([]string, error) {
 	return keys, nil
 }
 
+// notFoundError is MemoryStore's "execution KEY: not found", without the
+// cost of fmt.Errorf: every StartExecution looks its name up first.
+type notFoundError struct{ key string }
+
+func (e *notFoundError) Error() string { return "execution " + e.key + ": " + ErrNotFound.Error() }
+func (e *notFoundError) Unwrap() error { return ErrNotFound }
+
 // DirStore keeps one JSON file per execution in a directory. Writes go to a
 // temporary file that is fsynced and renamed over the old one, and the
 // directory is fsynced, so a kill -9 at any point leaves either the old or
@@ -82,7 +133,12 @@ type DirStore struct {
 	dir string
 }
 
-var _ ExecutionStore = (*DirStore)(nil)
+var (
+	_ ExecutionStore = (*DirStore)(nil)
+	_ docCopier      = (*DirStore)(nil)
+)
+
+func (*DirStore) copiesDoc() {}
 
 // NewDirStore returns a store in dir, creating it if needed.
 func NewDirStore(dir string) (*DirStore, error) {

@@ -16,6 +16,15 @@ import (
 
 // decodeJSON parses one JSON value, keeping numbers exact.
 func decodeJSON(data []byte) (any, error) {
+	if v, ok := decodeFast(data); ok {
+		return v, nil
+	}
+	return decodeJSONStd(data)
+}
+
+// decodeJSONStd is decodeJSON by encoding/json: the reference for
+// decodeFast, and the path for whatever it declines.
+func decodeJSONStd(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -31,7 +40,16 @@ func decodeJSON(data []byte) (any, error) {
 // encodeJSON renders a value compactly without HTML escaping, the way
 // Step Functions prints JSON.
 func encodeJSON(v any) ([]byte, error) {
-	return appendValueErr(nil, v)
+	// Encode into a scratch buffer and copy out once: growing a fresh
+	// slice from nil would allocate several times over.
+	bp := scratchBufs.Get().(*[]byte)
+	defer scratchBufs.Put(bp)
+	b, err := appendValueErr((*bp)[:0], v)
+	if err != nil {
+		return nil, err
+	}
+	*bp = b
+	return bytes.Clone(b), nil
 }
 
 // encodeJSONReflect is encodeJSON by encoding/json, for values of types
