@@ -37,6 +37,7 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	CXLOOP_TEST_BACKGROUND=1 $(GO) test -race -count=1 ./shared/devserver/
 
 asl-validate: tools
 	cd infra/tools && for f in ../statemachine/*.asl.json; do node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done

@@ -27,6 +27,15 @@ func (a *App) Erase(ctx context.Context, customerID string) (int, error) {
 	} else if err != nil {
 		return 0, err
 	}
+	// Marked first: a record a running loop writes from now on is scrubbed
+	// by its writer (see logMessage), one written before is in the
+	// timeline read below.
+	if _, err := a.store.Customers.Update(ctx, customerID, func(c *customer.Customer) error {
+		c.Name, c.Email, c.Phone, c.Locale, c.Erased = "", "", "", "", true
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("erase %s: %w", customerID, err)
+	}
 	items, err := a.store.TimelineItems(ctx, customerID)
 	if err != nil {
 		return 0, err
@@ -51,12 +60,6 @@ func (a *App) Erase(ctx context.Context, customerID string) (int, error) {
 			return n, fmt.Errorf("erase %s: %s: %w", customerID, it.PK, err)
 		}
 		n++
-	}
-	if _, err := a.store.Customers.Update(ctx, customerID, func(c *customer.Customer) error {
-		c.Name, c.Email, c.Phone, c.Locale, c.Erased = "", "", "", "", true
-		return nil
-	}); err != nil {
-		return n, fmt.Errorf("erase %s: %w", customerID, err)
 	}
 	a.log.InfoContext(ctx, "personal data erased", "customer_id", customerID, "records", n+1)
 	return n + 1, nil

@@ -161,5 +161,18 @@ func (a *App) logMessage(ctx context.Context, m message.Record) {
 	m.SentAt = a.Now()
 	if err := a.store.Messages.Create(ctx, m); err != nil && !errors.Is(err, store.ErrConflict) {
 		a.log.WarnContext(ctx, "message sent but not logged", "message_id", m.ID, "err", err)
+		return
+	}
+	// A loop still running when its customer was erased must not leave
+	// their address behind: Erase may have read the timeline before this
+	// record was written.
+	if m.CustomerID == "" {
+		return
+	}
+	if c, err := a.store.Customers.Get(ctx, m.CustomerID); err != nil || !c.Erased {
+		return
+	}
+	if _, err := a.store.Messages.Update(ctx, m.ID, func(r *message.Record) error { r.To, r.Subject = "", ""; return nil }); err != nil {
+		a.log.WarnContext(ctx, "message to an erased customer not scrubbed", "message_id", m.ID, "err", err)
 	}
 }

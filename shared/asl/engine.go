@@ -46,6 +46,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,6 +76,12 @@ type Config struct {
 	Account string
 	// RoleARN is reported as $$.Execution.RoleArn.
 	RoleARN string
+	// Background makes StartExecution and SendTaskSuccess/Failure return
+	// once their change is saved, and run the execution on from there in
+	// a goroutine of its own, as Step Functions does. A run cut short (a
+	// store error, the process ending) is taken up by Tick or Resume.
+	// Without it, each call returns with the execution quiescent.
+	Background bool
 }
 
 // StateMachine is a registered definition.
@@ -88,9 +95,9 @@ type StateMachine struct {
 // safe for concurrent use. Non-waiting states run synchronously inside the
 // call that made them runnable (StartExecution, SendTask*, Tick), so when
 // such a call returns the execution is quiescent: blocked on a Wait, a
-// retry back-off, a task token, or finished. Calls on different executions
-// run in parallel, store writes included; calls on the same execution take
-// turns step by step (see Locking above).
+// retry back-off, a task token, or finished (unless Config.Background).
+// Calls on different executions run in parallel, store writes included;
+// calls on the same execution take turns step by step (see Locking above).
 type Engine struct {
 	store   ExecutionStore
 	clock   Clock
@@ -99,6 +106,10 @@ type Engine struct {
 	region  string
 	account string
 	roleARN string
+
+	background bool
+	running    sync.WaitGroup // background runs
+	busy       atomic.Int64   // background runs not yet done
 
 	rnd *mrand.Rand // MathRandom and UUID; safe for concurrent use
 
@@ -129,7 +140,7 @@ func (s *lockedSource) Uint64() uint64 {
 func NewEngine(cfg Config) *Engine {
 	e := &Engine{
 		store: cfg.Store, clock: cfg.Clock, invoker: cfg.Invoker, log: cfg.Logger,
-		region: cfg.Region, account: cfg.Account, roleARN: cfg.RoleARN,
+		region: cfg.Region, account: cfg.Account, roleARN: cfg.RoleARN, background: cfg.Background,
 		machines: map[string]*StateMachine{}, execs: map[string]*record{},
 		loading: map[string]chan struct{}{}, defs: map[string]*Definition{},
 		stored: map[string]bool{}, storing: map[string]chan struct{}{},
@@ -259,7 +270,7 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 	// the execution blocks or ends), as every later one: until then nothing
 	// outside this call has seen the execution. If it fails, drive drops
 	// the record as never created.
-	err = e.drive(ctx, rec, true)
+	err = e.run(ctx, rec)
 	// Checking the level first spares boxing the arguments when Info is
 	// disabled (as by default), once or twice per execution.
 	if !rec.dead && e.log.Enabled(context.Background(), slog.LevelInfo) {
@@ -772,7 +783,7 @@ func (e *Engine) SendTaskSuccess(ctx context.Context, token string, output json.
 	st := s.stateOf(f)
 	s.event("TaskSucceeded", st.Name, "", "")
 	s.complete(f, st, v)
-	return e.drive(ctx, s.rec, true)
+	return e.run(ctx, s.rec)
 }
 
 // SendTaskFailure fails the task waiting on token with the given error
@@ -784,8 +795,44 @@ func (e *Engine) SendTaskFailure(ctx context.Context, token, errorName, cause st
 	}
 	defer s.rec.mu.Unlock()
 	s.fail(f, s.stateOf(f), &stateError{Name: errorName, Cause: cause})
-	return e.drive(ctx, s.rec, true)
+	return e.run(ctx, s.rec)
 }
+
+// run runs rec, which the caller changed, until it blocks: right here, or
+// with Config.Background, once the change is saved, in a goroutine of its
+// own. rec.mu must be held; it is held on return.
+func (e *Engine) run(ctx context.Context, rec *record) error {
+	if !e.background {
+		return e.drive(ctx, rec, true)
+	}
+	if err := e.save(ctx, rec); err != nil {
+		if rec.fresh {
+			rec.dead = true // never saved, so it never existed
+			e.forget(rec)
+		}
+		return err
+	}
+	e.running.Add(1)
+	e.busy.Add(1)
+	ctx = context.WithoutCancel(ctx) // the caller's request is over; the run is not
+	go func() {
+		defer e.running.Done()
+		defer e.busy.Add(-1)
+		rec.mu.Lock()
+		err := e.drive(ctx, rec, false)
+		rec.mu.Unlock()
+		if err != nil {
+			e.log.Warn("asl: background run stopped; Tick or Resume takes it up again", "execution", rec.Name, "err", err)
+		}
+	}()
+	return nil
+}
+
+// Busy counts the background runs not yet done (Config.Background).
+func (e *Engine) Busy() int64 { return e.busy.Load() }
+
+// Wait waits for the background runs to be done.
+func (e *Engine) Wait() { e.running.Wait() }
 
 // SendTaskHeartbeat restarts the HeartbeatSeconds countdown of the task
 // waiting on token.

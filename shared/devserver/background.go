@@ -10,8 +10,10 @@ import (
 	"github.com/cxloop/cxloop/shared/app"
 )
 
-// sendWorkers is how many surveys the background sender sends at once.
-const sendWorkers = 4
+// sendWorkers is how many surveys the background sender sends at once. A
+// send waits on a few commits in turn, so it takes many at once to fill
+// the store's group commits (as Lambda runs many send-survey functions).
+const sendWorkers = 32
 
 // errStopping refuses sends once the server is closing; the sweeper sends
 // those surveys after the next start.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -100,6 +101,36 @@ func TestDevBackgroundCloseLosesNothing(t *testing.T) {
 		if got := d2.sentTo(id + "@acme.example"); len(got) != 1 {
 			t.Errorf("emails for %s = %d, want 1", id, len(got))
 		}
+	}
+}
+
+// In background mode the closed loop runs on after each request: the
+// owner is told of the unhappy answer, the customer gets the note after
+// the completion, and a restart in between loses nothing.
+func TestDevBackgroundLoop(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	d := startDevAt(t, dir, "127.0.0.1:0", background)
+	d.seed()
+	d.answerAs("l-bg", "cust-ana", customerEmail, 2)
+	if got := subjects(d, ownerEmail); len(got) != 1 {
+		t.Fatalf("owner emails = %q, want the task", got)
+	}
+	d.Close()
+
+	d = startDevAt(t, dir, "127.0.0.1:0", background)
+	d.advance("49h")
+	if got := subjects(d, managerEmail); len(got) != 1 {
+		t.Fatalf("manager emails = %q, want the escalation", got)
+	}
+	id := d.tasks("status=open")[0].ID
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/complete", map[string]any{"outcome": "resolved", "root_cause": "delivery", "message_to_customer": "Sorted, Ana."}), http.StatusOK, "complete")
+	last := d.sentTo(customerEmail)
+	if !strings.Contains(last[len(last)-1].BodyText, "Sorted, Ana.") {
+		t.Errorf("customer did not get the note: %q", last[len(last)-1].BodyText)
+	}
+	if open := d.tasks("status=open"); len(open) != 0 {
+		t.Errorf("open tasks after completion = %d, want 0", len(open))
 	}
 }
 

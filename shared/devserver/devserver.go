@@ -50,9 +50,10 @@ type Options struct {
 	Wrap func(app.Deps) app.Deps
 	// WrapTable, if set, wraps the table under the store, outbox and executions; it exists for fault-injection tests.
 	WrapTable func(store.Table) store.Table
-	// Background sends surveys after the request that accepted them has
-	// been answered, as SQS and the send-survey function do in AWS.
-	// Without it (tests) every request returns with its work done.
+	// Background sends surveys, and runs closed loops on from each start
+	// or task completion, after the request that caused it has been
+	// answered, as SQS and Step Functions do in AWS. Without it (tests)
+	// every request returns with its work done.
 	Background bool
 }
 
@@ -185,7 +186,7 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	box := outbox.New(tbl, clk)
 	s := &Server{Outbox: box, Clock: clk, APIKey: apiKey, log: log, table: table}
 	handlers := map[string]looptask.Handler{}
-	s.Engine = asl.NewEngine(asl.Config{Store: execs, Clock: clk, Invoker: localflow.Invoker(handlers), Logger: log})
+	s.Engine = asl.NewEngine(asl.Config{Store: execs, Clock: clk, Invoker: localflow.Invoker(handlers), Logger: log, Background: opts.Background})
 	subs := looptask.LocalSubstitutions(strconv.FormatFloat(cfg.Loop.SLA.Hours(), 'f', -1, 64))
 	def, err := looptask.Substitute(statemachine.ClosedLoop, subs)
 	if err == nil {
@@ -255,8 +256,8 @@ func (s *Server) RunDue(ctx context.Context) {
 	}
 }
 
-// Settle waits until the background work (queued sends) is done, or ctx
-// is; it returns ctx's error in the latter case.
+// Settle waits until the background work (queued sends, loop runs) is
+// done, or ctx is; it returns ctx's error in the latter case.
 func (s *Server) Settle(ctx context.Context) error {
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
@@ -272,17 +273,19 @@ func (s *Server) Settle(ctx context.Context) error {
 
 // pending counts the background work not yet done.
 func (s *Server) pending() int64 {
-	if s.sender == nil {
-		return 0
+	n := s.Engine.Busy()
+	if s.sender != nil {
+		n += s.sender.pending.Load()
 	}
-	return s.sender.pending.Load()
+	return n
 }
 
-// stopBackground waits for the queued background work, taking no more.
+// stopBackground waits for the background work, taking no more sends.
 func (s *Server) stopBackground() {
 	if s.sender != nil {
 		s.sender.close()
 	}
+	s.Engine.Wait()
 }
 
 // maxSettle bounds how long moving the clock waits for background work.

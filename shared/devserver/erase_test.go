@@ -41,3 +41,25 @@ func TestEraseCustomerKeepsFigures(t *testing.T) {
 	want(t, d.raw(http.MethodDelete, "/v1/customers/nobody", "", apiKey, nil), http.StatusNotFound, "erase unknown")
 	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", "-", nil), http.StatusUnauthorized, "erase without key")
 }
+
+// A message logged after the erasure (a loop that was still running: here
+// the owner's task link sent again) keeps no personal data either.
+func TestEraseCoversMessagesLoggedAfterwards(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("e-2", "cust-ana", customerEmail, 3)
+	id := d.tasks("status=open")[0].ID
+	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/link", nil), http.StatusAccepted, "resend the task link")
+	if got := d.sentTo(ownerEmail); len(got) != 2 {
+		t.Fatalf("owner emails = %d, want the task email twice", len(got))
+	}
+	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
+	want(t, tl, http.StatusOK, "timeline after erasure")
+	for _, personal := range []string{"Ana Lopez", customerEmail, ownerEmail, "it was slow"} {
+		if strings.Contains(tl.Text(), personal) {
+			t.Errorf("timeline holds %q after erasure: %s", personal, tl.Text())
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,9 @@ func tryStartDevAt(t *testing.T, dir, addr string, opts ...func(*devserver.Optio
 		Config:  app.DefaultConfig(),
 		Logger:  slog.New(slog.DiscardHandler),
 		Tick:    time.Hour,
+		// `make unit` runs this package a second time with the work done in
+		// the background, as `cxloop dev` does by default.
+		Background: os.Getenv("CXLOOP_TEST_BACKGROUND") == "1",
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -192,8 +196,12 @@ func (d *dev) now() time.Time {
 	}](d.t, r).Now
 }
 
+// outbox lists the sent messages once the background work is done.
 func (d *dev) outbox() []outbox.Message {
 	d.t.Helper()
+	if !d.idle() {
+		d.t.Fatal("background work not done after 10s")
+	}
 	r := d.get("/dev/outbox")
 	want(d.t, r, http.StatusOK, "GET /dev/outbox")
 	return decodeJSON[[]outbox.Message](d.t, r)

@@ -28,6 +28,9 @@ type task struct {
 
 func (d *dev) tasks(query string) []task {
 	d.t.Helper()
+	if !d.idle() {
+		d.t.Fatal("background work not done after 10s")
+	}
 	r := d.raw(http.MethodGet, "/v1/tasks?"+query, "", apiKey, nil)
 	want(d.t, r, http.StatusOK, "GET /v1/tasks?"+query)
 	return decodeJSON[struct {
