@@ -52,13 +52,16 @@ type env struct {
 type wiring struct {
 	plan *faults.Plan // ports and table (outbox and executions skipped)
 	kill *faults.Plan // the whole table, outbox and executions included
+	// background does sends and loop runs after each request, as
+	// `cxloop dev` does by default.
+	background bool
 }
 
 func start(t testing.TB, dir string, w wiring) *env {
 	t.Helper()
 	opts := devserver.Options{
 		Addr: "127.0.0.1:0", DataDir: dir, APIKey: apiKey, Config: app.DefaultConfig(),
-		Logger: slog.New(slog.DiscardHandler), Tick: time.Hour,
+		Logger: slog.New(slog.DiscardHandler), Tick: time.Hour, Background: w.background,
 	}
 	if w.plan != nil {
 		opts.Wrap = func(d app.Deps) app.Deps { return faults.Deps(d, w.plan) }
@@ -396,6 +399,11 @@ type allowance struct {
 func checkInvariants(t testing.TB, e *env, allow allowance) {
 	t.Helper()
 	ctx := context.Background()
+	settle, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := e.srv.Settle(settle); err != nil {
+		t.Fatalf("background work not done: %v", err)
+	}
 	st := e.srv.App.Store()
 	box := e.outbox()
 	for _, c := range []struct {

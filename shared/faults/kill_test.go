@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"context"
+	"fmt"
 	"github.com/cxloop/cxloop/shared/faults"
 	"math/rand/v2"
 	"slices"
@@ -19,8 +20,19 @@ const seeds = 20
 // the interpreter's resume do the rest, and the invariants hold.
 func TestKillAndRestart(t *testing.T) {
 	t.Parallel()
+	for _, background := range []bool{false, true} {
+		t.Run(fmt.Sprintf("background=%v", background), func(t *testing.T) {
+			t.Parallel()
+			killAndRestart(t, background)
+		})
+	}
+}
+
+// killAndRestart is TestKillAndRestart with the work done before each
+// request returns, or after it (background).
+func killAndRestart(t *testing.T, background bool) {
 	count := faults.NewPlan()
-	e := start(t, t.TempDir(), wiring{kill: count})
+	e := start(t, t.TempDir(), wiring{kill: count, background: background})
 	if i, err := run(e, scenario(), 0); err != nil {
 		t.Fatalf("clean run stopped at step %d: %v", i, err)
 	}
@@ -37,7 +49,7 @@ func TestKillAndRestart(t *testing.T) {
 			t.Logf("seed %d: dies at %s", seed, rule)
 			dir := t.TempDir()
 			kill := faults.NewPlan(rule).Record()
-			dying := start(t, dir, wiring{kill: kill})
+			dying := start(t, dir, wiring{kill: kill, background: background})
 			steps := scenario()
 			at, err := run(dying, steps, 0)
 			t.Logf("client stopped at step %d: %v", at, err)
@@ -47,7 +59,7 @@ func TestKillAndRestart(t *testing.T) {
 			}
 			dying.close()
 
-			e := start(t, dir, wiring{})
+			e := start(t, dir, wiring{background: background})
 			if at < len(steps) {
 				if i, err := run(e, steps, at); err != nil {
 					t.Errorf("after restart, stopped at step %d: %v", i, err)
