@@ -27,5 +27,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.HTTP(httpapi.New(b.App, httpapi.Config{APIKey: b.APIKey, Logger: log, PageRatePerMinute: b.PageRatePerMinute})), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.HTTP(httpapi.New(b.App, httpapi.Config{APIKey: b.APIKey, Logger: log, PageRatePerMinute: b.PageRatePerMinute})))
 }

@@ -25,5 +25,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(looptask.Handlers(b.App)["ask-recovery"], lambda.WithEnableSIGTERM())
+	lambda.Start(looptask.Handlers(b.App)["ask-recovery"])
 }

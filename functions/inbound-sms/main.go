@@ -26,5 +26,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.InboundSMS(b.App, log), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.InboundSMS(b.App, log))
 }

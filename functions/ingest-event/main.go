@@ -25,5 +25,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.IngestEvent(b.App), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.IngestEvent(b.App))
 }

@@ -23,5 +23,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(looptask.Handlers(b.App)["record-outcome"], lambda.WithEnableSIGTERM())
+	lambda.Start(looptask.Handlers(b.App)["record-outcome"])
 }

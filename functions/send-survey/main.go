@@ -25,5 +25,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.SendSurveys(b.App, log), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.SendSurveys(b.App, log))
 }

@@ -24,5 +24,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.SESEvents(b.App, log), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.SESEvents(b.App, log))
 }

@@ -26,5 +26,5 @@ func main() {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartWithOptions(lambdafn.Sweep(b.App), lambda.WithEnableSIGTERM())
+	lambda.Start(lambdafn.Sweep(b.App))
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,6 +30,11 @@ type Build struct {
 	Version string
 	// Go is the go command; "go" when empty.
 	Go string
+	// Extra are further main packages built the same way in the same
+	// `go build`, as paths relative to ModuleRoot (like
+	// "./shared/runtimeapi/testdata/emptyfn"); each executable is named,
+	// and returned by, the package folder's name.
+	Extra []string
 }
 
 // Run builds the functions in one `go build` and returns each function's
@@ -67,6 +74,15 @@ func (b Build) Run(ctx context.Context) (map[string]string, error) {
 		"-ldflags", "-s -w -X main.version=" + version, "-o", out + string(filepath.Separator)}
 	for _, n := range names {
 		args = append(args, "./functions/"+n)
+	}
+	names = slices.Clip(names)
+	for _, e := range b.Extra {
+		n := path.Base(e)
+		if slices.Contains(names, n) {
+			return nil, fmt.Errorf("extra package %s: there is already an executable named %s", e, n)
+		}
+		args = append(args, e)
+		names = append(names, n)
 	}
 	cmd := exec.CommandContext(ctx, gocmd, args...)
 	cmd.Dir = b.ModuleRoot
