@@ -32,7 +32,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/cxloop/cxloop/shared/app"
@@ -250,12 +249,14 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 	if err != nil {
 		return nil, fmt.Errorf("CXLOOP_SIGNING_KEY: %w", err)
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := sdkConfig(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
+	conn := Conn{AWS: awsCfg, Getenv: getenv, Logger: log}
+	ddb := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = conn.Endpoint(dynamodb.ServiceID) })
 	deps := app.Deps{
-		Store:  store.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), getenv("TABLE_NAME"))),
+		Store:  store.New(dynamo.New(ddb, getenv("TABLE_NAME"))),
 		Clock:  clock.System{},
 		Signer: signer,
 		Logger: log,
@@ -263,7 +264,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 	deps.Mailer, deps.Texter, deps.Workflow, deps.Queue = withholding(function)
 	deps.Validator = withheld{function, Validation}
 	for _, a := range adapters {
-		a.Connect(Conn{AWS: awsCfg, Getenv: getenv, Logger: log}, &deps)
+		a.Connect(conn, &deps)
 	}
 	a, err := app.New(cfg, deps)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // SES_CONFIGURATION_SET's delivery events.
 func Mailer() awsapp.Adapter {
 	return awsapp.Adapter{Service: awsapp.Mail, Connect: func(c awsapp.Conn, deps *app.Deps) {
-		deps.Mailer = ses.New(sesv2.NewFromConfig(c.AWS), ses.Config{
+		deps.Mailer = ses.New(sesv2.NewFromConfig(c.AWS, func(o *sesv2.Options) { o.BaseEndpoint = c.Endpoint(sesv2.ServiceID) }), ses.Config{
 			From: c.Getenv("SES_FROM"), ConfigurationSet: c.Getenv("SES_CONFIGURATION_SET"),
 		})
 	}}

@@ -14,6 +14,6 @@ import (
 // Workflow runs the state machine STATE_MACHINE_ARN.
 func Workflow() awsapp.Adapter {
 	return awsapp.Adapter{Service: awsapp.Workflow, Connect: func(c awsapp.Conn, deps *app.Deps) {
-		deps.Workflow = sfn.New(sfnsdk.NewFromConfig(c.AWS), c.Getenv("STATE_MACHINE_ARN"), c.Logger)
+		deps.Workflow = sfn.New(sfnsdk.NewFromConfig(c.AWS, func(o *sfnsdk.Options) { o.BaseEndpoint = c.Endpoint(sfnsdk.ServiceID) }), c.Getenv("STATE_MACHINE_ARN"), c.Logger)
 	}}
 }

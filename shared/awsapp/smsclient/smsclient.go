@@ -15,7 +15,7 @@ import (
 // SMS_CONFIGURATION_SET's delivery events and the optional SMS_OPT_OUT_LIST.
 func Texter() awsapp.Adapter {
 	return awsapp.Adapter{Service: awsapp.SMS, Connect: func(c awsapp.Conn, deps *app.Deps) {
-		deps.Texter = sms.New(pinpointsmsvoicev2.NewFromConfig(c.AWS), sms.Config{
+		deps.Texter = sms.New(pinpointsmsvoicev2.NewFromConfig(c.AWS, func(o *pinpointsmsvoicev2.Options) { o.BaseEndpoint = c.Endpoint(pinpointsmsvoicev2.ServiceID) }), sms.Config{
 			OriginationIdentity: c.Getenv("SMS_ORIGINATION_IDENTITY"), ConfigurationSet: c.Getenv("SMS_CONFIGURATION_SET"),
 			OptOutList: c.Getenv("SMS_OPT_OUT_LIST"),
 		})

@@ -1,0 +1,86 @@
+package awsapp
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/cxloop/cxloop/shared/awsfake"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestSDKConfigFromLambdaEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg, err := sdkConfig(envOf(map[string]string{
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "session",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(t.Context())
+	if err != nil || cfg.Region != "eu-west-1" || creds.AccessKeyID != "AKID" || creds.SecretAccessKey != "secret" || creds.SessionToken != "session" {
+		t.Errorf("config = region %q, credentials %+v, %v; want the environment's", cfg.Region, creds, err)
+	}
+}
+
+func TestSDKConfigNamesWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing", nil, []string{"AWS_REGION", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}},
+		{"no secret", map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "AKID"}, []string{"AWS_SECRET_ACCESS_KEY"}},
+		{"no region", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}, []string{"AWS_REGION"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := sdkConfig(envOf(tt.env))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+		})
+	}
+	if cfg, err := sdkConfig(envOf(map[string]string{"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"})); err != nil || cfg.Region != "us-west-2" {
+		t.Errorf("AWS_DEFAULT_REGION alone: region %q, %v", cfg.Region, err)
+	}
+}
+
+// The override variables are the ones the SDK's own environment
+// configuration reads (awsfake's names are checked against the SDK).
+func TestEndpointOverrides(t *testing.T) {
+	t.Parallel()
+	want := map[string]string{
+		sesv2.ServiceID:              awsfake.EndpointVars[awsfake.SESv2],
+		pinpointsmsvoicev2.ServiceID: awsfake.EndpointVars[awsfake.SMS],
+		sfn.ServiceID:                awsfake.EndpointVars[awsfake.SFN],
+		sqs.ServiceID:                awsfake.EndpointVars[awsfake.SQS],
+		dynamodb.ServiceID:           awsfake.DynamoDBEndpointVar,
+	}
+	for id, name := range want {
+		c := Conn{Getenv: envOf(map[string]string{name: "http://127.0.0.1:1/" + id, "AWS_ENDPOINT_URL": "http://127.0.0.1:2"})}
+		if got := c.Endpoint(id); got == nil || *got != "http://127.0.0.1:1/"+id {
+			t.Errorf("Endpoint(%q) with %s set = %v, want its value", id, name, got)
+		}
+		c = Conn{Getenv: envOf(map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:2"})}
+		if got := c.Endpoint(id); got == nil || *got != "http://127.0.0.1:2" {
+			t.Errorf("Endpoint(%q) with only AWS_ENDPOINT_URL = %v, want it", id, got)
+		}
+		if got := (Conn{Getenv: envOf(nil)}).Endpoint(id); got != nil {
+			t.Errorf("Endpoint(%q) with nothing set = %q, want nil", id, *got)
+		}
+	}
+}
