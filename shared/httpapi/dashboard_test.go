@@ -19,6 +19,7 @@ import (
 	"github.com/cxloop/cxloop/shared/message"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/token"
+	"github.com/cxloop/cxloop/shared/validation"
 )
 
 const dashKey = "cxl_dashboard_test_key"
@@ -41,9 +42,9 @@ func (dashPorts) SendTaskFailure(context.Context, string, string, string) error 
 func (dashPorts) SendTaskHeartbeat(context.Context, string) error               { return nil }
 func (dashPorts) EnqueueSend(context.Context, string) error                     { return nil }
 
-// dashServer serves the edge over a core whose store holds a few loops,
-// one of them failed and one owned by someone with a hostile name.
-func dashServer(t *testing.T) *httptest.Server {
+// testCore is an application core on a fresh store at dashNow, with
+// ports that do nothing.
+func testCore(t *testing.T, cfg app.Config) (*app.App, *store.Store, *token.Signer) {
 	t.Helper()
 	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
 	if err != nil {
@@ -55,13 +56,21 @@ func dashServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	st := store.New(table)
-	a, err := app.New(app.DefaultConfig(), app.Deps{
+	a, err := app.New(cfg, app.Deps{
 		Store: st, Mailer: dashPorts{}, Texter: dashPorts{}, Workflow: dashPorts{}, Queue: dashPorts{},
-		Clock: dashClock(dashNow), Signer: signer,
+		Clock: dashClock(dashNow), Signer: signer, Validator: validation.New(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a, st, signer
+}
+
+// dashServer serves the edge over a core whose store holds a few loops,
+// one of them failed and one owned by someone with a hostile name.
+func dashServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	a, st, _ := testCore(t, app.DefaultConfig())
 	ctx := context.Background()
 	for i, tk := range []loop.Task{
 		{ID: "tk_closed", Status: loop.Done, ClosedAt: dashNow.Add(-9*24*time.Hour + 2*time.Hour), RootCause: "billing"},

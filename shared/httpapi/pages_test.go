@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,12 +16,9 @@ import (
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/customer"
 	"github.com/cxloop/cxloop/shared/directory"
-	"github.com/cxloop/cxloop/shared/embedded"
 	"github.com/cxloop/cxloop/shared/loop"
-	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
 	"github.com/cxloop/cxloop/shared/token"
-	"github.com/cxloop/cxloop/shared/validation"
 )
 
 // hostile goes in every field a person or a client can fill; esc is how
@@ -46,27 +42,11 @@ func (f pagesFixture) link(p token.Purpose, id string) string {
 
 func newPagesFixture(t *testing.T) pagesFixture {
 	t.Helper()
-	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { table.Close() })
-	signer, err := token.NewSigner(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(table)
 	cfg := app.DefaultConfig()
 	cfg.Org = "Org " + hostile
 	cfg.FallbackOwnerID = "boss"
 	cfg.Loop.RootCauses = append(cfg.Loop.RootCauses, hostile) // 64 characters, the most a root cause may have
-	a, err := app.New(cfg, app.Deps{
-		Store: st, Mailer: dashPorts{}, Texter: dashPorts{}, Workflow: dashPorts{}, Queue: dashPorts{},
-		Clock: dashClock(dashNow), Signer: signer, Validator: validation.New(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, st, signer := testCore(t, cfg)
 
 	ctx := context.Background()
 	answered := dashNow.Add(-30 * time.Hour) // 19 May 09:00 UTC
