@@ -111,19 +111,8 @@ func (s *jsonScanner) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		s.skipSpace()
-		if s.pos >= len(s.data) {
-			return nil, false
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-			s.skipSpace()
-		case '}':
-			s.pos++
-			return m, true
-		default:
-			return nil, false
+		if end, ok := s.separator('}'); !ok || end {
+			return m, ok
 		}
 	}
 }
@@ -144,21 +133,29 @@ func (s *jsonScanner) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		s.skipSpace()
-		if s.pos >= len(s.data) {
-			return nil, false
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-			s.skipSpace()
-		case ']':
-			s.pos++
-			return a, true
-		default:
-			return nil, false
+		if end, ok := s.separator(']'); !ok || end {
+			return a, ok
 		}
 	}
+}
+
+// separator reads what follows a member or element: a comma (end false)
+// or the closing bracket (end true); anything else is not ok.
+func (s *jsonScanner) separator(closing byte) (end, ok bool) {
+	s.skipSpace()
+	if s.pos >= len(s.data) {
+		return false, false
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		s.skipSpace()
+		return false, true
+	case closing:
+		s.pos++
+		return true, true
+	}
+	return false, false
 }
 
 // string parses a string literal. It declines invalid UTF-8 and escaped
