@@ -60,8 +60,9 @@ func Parse(body string) Reply {
 	rest := text[n:]
 	if rest != "" {
 		r := []rune(rest)[0]
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' && len(rest) > 1 && rest[1] >= '0' && rest[1] <= '9' {
-			return Reply{Kind: Unclear} // "7th", "7.5" are not a score
+		decimal := (r == '.' || r == ',') && len(rest) > 1 && rest[1] >= '0' && rest[1] <= '9'
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || decimal {
+			return Reply{Kind: Unclear} // "7th", "7.5" and "7,5" (a decimal in much of Europe) are not a score
 		}
 	}
 	score, _ := strconv.Atoi(text[:n])
