@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 // backgroundHarness is a harness whose engine runs executions in the
@@ -61,9 +62,21 @@ func TestBackgroundRuns(t *testing.T) {
 func TestBackgroundStartSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	store := NewMemoryStore()
+	dying := &failingStore{MemoryStore: store}
 	never := make(chan struct{}) // the first process never gets past its task
-	h := backgroundHarness(t, store, never, &tokenCatcher{})
+	h := backgroundHarness(t, dying, never, &tokenCatcher{})
 	h.start("bg-2", `{"who":"ana"}`)
+	// The first process dies while its first task runs: it saved the
+	// execution before calling the task, and writes nothing more.
+	for deadline := time.Now().Add(5 * time.Second); h.inv.callCount() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first task was never called")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	dying.mu.Lock()
+	dying.fail = true
+	dying.mu.Unlock()
 
 	// The next process, on the same store.
 	release := make(chan struct{})

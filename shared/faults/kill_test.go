@@ -74,7 +74,9 @@ func killAndRestart(t *testing.T, background bool) {
 			if rule.Kind == faults.Ambiguous {
 				done++
 			}
-			checkInvariants(t, e, killAllowance(e, ops[:min(done, len(ops))]))
+			allow := killAllowance(e, ops[:min(done, len(ops))])
+			allow.closedBeforeNotice = background
+			checkInvariants(t, e, allow)
 		})
 	}
 }
