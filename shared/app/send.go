@@ -169,7 +169,11 @@ func (a *App) logMessage(ctx context.Context, m message.Record) {
 	if m.CustomerID == "" {
 		return
 	}
-	if c, err := a.store.Customers.Get(ctx, m.CustomerID); err != nil || !c.Erased {
+	c, err := a.store.Customers.Get(ctx, m.CustomerID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.log.WarnContext(ctx, "message logged; could not check whether its customer was erased", "message_id", m.ID, "err", err)
+	}
+	if err != nil || !c.Erased {
 		return
 	}
 	if _, err := a.store.Messages.Update(ctx, m.ID, func(r *message.Record) error { r.To, r.Subject = "", ""; return nil }); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
@@ -48,6 +49,13 @@ func (a *App) Sweep(ctx context.Context) (SweepResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// NextDue returns when the sweeper next has something to do (after now);
+// false when nothing is scheduled. A virtual clock jumps from one such
+// time to the next.
+func (a *App) NextDue(ctx context.Context) (time.Time, bool, error) {
+	return a.store.NextDueAfter(ctx, a.Now())
 }
 
 // Advance does what is due for one survey at now.

@@ -99,11 +99,23 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 	if err != nil {
 		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
 	}
+	erased := false
 	if _, err := a.store.Customers.Update(ctx, t.CustomerID, func(c *customer.Customer) error {
 		c.CloseTask(t.ID)
+		erased = c.Erased
 		return nil
 	}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
+	}
+	if erased && (t.Notes != "" || t.MessageToCustomer != "") {
+		// The person was erased: what the owner writes about them now is
+		// not kept either (and there is no one to send a note to).
+		if t, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+			x.Notes, x.MessageToCustomer = "", ""
+			return nil
+		}); err != nil {
+			return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
+		}
 	}
 	if err := a.resume(ctx, t, "complete"); err != nil {
 		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)

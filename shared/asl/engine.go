@@ -108,6 +108,8 @@ type Engine struct {
 	roleARN string
 
 	background bool
+	bgMu       sync.Mutex     // guards stopped and adding to running
+	stopped    bool           // Stop was called: runs happen in their caller
 	running    sync.WaitGroup // background runs
 	busy       atomic.Int64   // background runs not yet done
 
@@ -812,8 +814,14 @@ func (e *Engine) run(ctx context.Context, rec *record) error {
 		}
 		return err
 	}
+	e.bgMu.Lock()
+	if e.stopped {
+		e.bgMu.Unlock()
+		return e.drive(ctx, rec, false)
+	}
 	e.running.Add(1)
 	e.busy.Add(1)
+	e.bgMu.Unlock()
 	ctx = context.WithoutCancel(ctx) // the caller's request is over; the run is not
 	go func() {
 		defer e.running.Done()
@@ -833,6 +841,16 @@ func (e *Engine) Busy() int64 { return e.busy.Load() }
 
 // Wait waits for the background runs to be done.
 func (e *Engine) Wait() { e.running.Wait() }
+
+// Stop makes every run from now on happen in its caller, as without
+// Config.Background, and waits for the background ones: for shutting down,
+// when no run may outlive the store.
+func (e *Engine) Stop() {
+	e.bgMu.Lock()
+	e.stopped = true
+	e.bgMu.Unlock()
+	e.running.Wait()
+}
 
 // SendTaskHeartbeat restarts the HeartbeatSeconds countdown of the task
 // waiting on token.

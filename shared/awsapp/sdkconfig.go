@@ -2,6 +2,8 @@ package awsapp
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,11 +34,40 @@ func sdkConfig(getenv func(string) string) (aws.Config, error) {
 	if len(missing) > 0 {
 		return aws.Config{}, errors.New("aws config: not set: " + strings.Join(missing, ", ") + " (Lambda sets them from the function's region and execution role)")
 	}
-	return aws.Config{
+	// Settings the SDK's environment configuration would honour and this
+	// one does not: refused, so that none is silently dropped.
+	for _, name := range unsupportedEnv {
+		if getenv(name) != "" {
+			return aws.Config{}, fmt.Errorf("aws config: %s is set, but cxloop's functions do not support it", name)
+		}
+	}
+	cfg := aws.Config{
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")),
-	}, nil
+	}
+	if v := getenv("AWS_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return aws.Config{}, fmt.Errorf("aws config: AWS_MAX_ATTEMPTS=%q: want a whole number from 1", v)
+		}
+		cfg.RetryMaxAttempts = n
+	}
+	if v := getenv("AWS_RETRY_MODE"); v != "" {
+		mode, err := aws.ParseRetryMode(v)
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("aws config: AWS_RETRY_MODE: %w", err)
+		}
+		cfg.RetryMode = mode
+	}
+	return cfg, nil
 }
+
+// unsupportedEnv are the SDK environment settings that choose which
+// endpoints a function may use (a compliance or network requirement) and
+// that sdkConfig does not implement. Profiles, config files and other
+// credential sources are not read either: Lambda gives a function its
+// role's keys in the environment.
+var unsupportedEnv = []string{"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT"}
 
 // Endpoint is the endpoint override for the service whose SDK id is
 // serviceID (the client package's ServiceID): AWS_ENDPOINT_URL_ followed by

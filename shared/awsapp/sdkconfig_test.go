@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -56,6 +57,29 @@ func TestSDKConfigNamesWhatIsMissing(t *testing.T) {
 	}
 	if cfg, err := sdkConfig(envOf(map[string]string{"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"})); err != nil || cfg.Region != "us-west-2" {
 		t.Errorf("AWS_DEFAULT_REGION alone: region %q, %v", cfg.Region, err)
+	}
+}
+
+func TestSDKConfigRetriesAndRefusals(t *testing.T) {
+	t.Parallel()
+	base := func(extra map[string]string) map[string]string {
+		m := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	cfg, err := sdkConfig(envOf(base(map[string]string{"AWS_MAX_ATTEMPTS": "5", "AWS_RETRY_MODE": "adaptive"})))
+	if err != nil || cfg.RetryMaxAttempts != 5 || cfg.RetryMode != aws.RetryModeAdaptive {
+		t.Errorf("retry settings: %d %q, %v; want 5 adaptive", cfg.RetryMaxAttempts, cfg.RetryMode, err)
+	}
+	for _, bad := range []map[string]string{
+		{"AWS_MAX_ATTEMPTS": "zero"}, {"AWS_MAX_ATTEMPTS": "0"}, {"AWS_RETRY_MODE": "sometimes"},
+		{"AWS_USE_FIPS_ENDPOINT": "true"}, {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+	} {
+		if _, err := sdkConfig(envOf(base(bad))); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/devserver"
@@ -132,6 +133,35 @@ func TestDevBackgroundLoop(t *testing.T) {
 	if open := d.tasks("status=open"); len(open) != 0 {
 		t.Errorf("open tasks after completion = %d, want 0", len(open))
 	}
+}
+
+// A loop that a clock jump starts (a lone unhappy click settling) takes
+// its steps at the time they are due, not once the jump is over, even
+// while another loop's timers are still ahead.
+func TestDevClockJumpWaitsForTheLoopsItStarts(t *testing.T) {
+	t.Parallel()
+	d := startDevAt(t, t.TempDir(), "127.0.0.1:0", background)
+	d.seed()
+	start := d.now()
+	d.answerAs("l-jump-a", "cust-ana", customerEmail, 2) // timers at +48h and beyond
+	body := emailInteraction("l-jump-b")
+	body["customer"] = map[string]any{"id": "cust-bo", "name": "Bo Berg", "email": "bo@acme.example", "locale": "en-GB", "timezone": "Europe/London"}
+	want(t, d.ingest(body), http.StatusAccepted, "interaction for Bo")
+	bo := d.sentTo("bo@acme.example")
+	if len(bo) != 1 {
+		t.Fatalf("emails to Bo = %d, want the survey", len(bo))
+	}
+	want(t, d.get(scoreLink(bo[0], 2)), http.StatusOK, "Bo's lone score-2 click")
+	d.advance("200h")
+	for _, m := range d.sentTo(ownerEmail) {
+		if strings.Contains(m.Subject, "Bo Berg") && m.Tags["purpose"] == "task" {
+			if late := m.SentAt.Sub(start); late > time.Hour {
+				t.Errorf("Bo's task email went out %s after the start; the click settled after 10 minutes", late)
+			}
+			return
+		}
+	}
+	t.Errorf("no task email about Bo among %q", subjects(d, ownerEmail))
 }
 
 func TestDevIdleRefusesBadWait(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxloop/cxloop/infra/statemachine"
@@ -73,7 +74,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	sender   *sender // nil unless Options.Background
 	// mu serialises time-driven work (ticks and clock advances).
-	mu sync.Mutex
+	mu      sync.Mutex
+	ticking atomic.Int64 // RunDue calls waiting or running
 }
 
 // Start opens the data directory, resumes every waiting loop and serves.
@@ -239,6 +241,8 @@ func (q sendNow) EnqueueSend(ctx context.Context, surveyID string) error {
 // RunDue runs the timers that are due on the virtual clock: workflow
 // waits and timeouts, then the sweeper.
 func (s *Server) RunDue(ctx context.Context) {
+	s.ticking.Add(1)
+	defer s.ticking.Add(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.Engine.Tick(ctx); err != nil {
@@ -256,8 +260,9 @@ func (s *Server) RunDue(ctx context.Context) {
 	}
 }
 
-// Settle waits until the background work (queued sends, loop runs) is
-// done, or ctx is; it returns ctx's error in the latter case.
+// Settle waits until the background work (queued sends, loop runs, and a
+// tick of timers and the sweeper in progress) is done, or ctx is; it
+// returns ctx's error in the latter case.
 func (s *Server) Settle(ctx context.Context) error {
 	t := time.NewTicker(2 * time.Millisecond)
 	defer t.Stop()
@@ -273,38 +278,63 @@ func (s *Server) Settle(ctx context.Context) error {
 
 // pending counts the background work not yet done.
 func (s *Server) pending() int64 {
-	n := s.Engine.Busy()
+	n := s.Engine.Busy() + s.ticking.Load()
 	if s.sender != nil {
 		n += s.sender.pending.Load()
 	}
 	return n
 }
 
-// stopBackground waits for the background work, taking no more sends.
+// stopBackground waits for the background work and starts no more: sends
+// are refused (the sweeper sends them after the next start), loop runs
+// happen in their caller.
 func (s *Server) stopBackground() {
 	if s.sender != nil {
 		s.sender.close()
 	}
-	s.Engine.Wait()
+	s.Engine.Stop()
 }
 
 // maxSettle bounds how long moving the clock waits for background work.
 const maxSettle = 10 * time.Second
 
-// Advance moves the virtual clock forward and runs everything that became
-// due, in order: each workflow deadline is reached in turn, so a jump of
-// days plays out as the days would have. Work already accepted runs first,
-// at the time it was accepted.
-func (s *Server) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
+// settleBeforeMoving waits for the background work before the clock moves
+// on: a loop started by the last step must take its own steps at the time
+// they were due, not at a later one.
+func (s *Server) settleBeforeMoving(ctx context.Context) error {
 	settle, cancel := context.WithTimeout(ctx, maxSettle)
-	err := s.Settle(settle)
-	cancel()
+	defer cancel()
+	if err := s.Settle(settle); err != nil {
+		return fmt.Errorf("background work still running after %s: %w", maxSettle, err)
+	}
+	return nil
+}
+
+// nextWakeup is the earliest of the next workflow deadline and the next
+// thing the sweeper has to do.
+func (s *Server) nextWakeup(ctx context.Context) (time.Time, bool) {
+	next, ok := s.Engine.NextWakeup()
+	due, dueOK, err := s.App.NextDue(ctx)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("background work still running after %s: %w", maxSettle, err)
+		s.log.WarnContext(ctx, "next due", "err", err)
+	}
+	if dueOK && (!ok || due.Before(next)) {
+		next, ok = due, true
+	}
+	return next, ok
+}
+
+// Advance moves the virtual clock forward and runs everything that became
+// due, in order: each workflow deadline and each sweep is reached in turn,
+// so a jump of days plays out as the days would have. Work already
+// accepted runs first, at the time it was accepted.
+func (s *Server) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
+	if err := s.settleBeforeMoving(ctx); err != nil {
+		return time.Time{}, err
 	}
 	target := s.Clock.Now().Add(d)
 	for {
-		next, ok := s.Engine.NextWakeup()
+		next, ok := s.nextWakeup(ctx)
 		if !ok || !next.Before(target) {
 			break
 		}
@@ -314,6 +344,9 @@ func (s *Server) Advance(ctx context.Context, d time.Duration) (time.Time, error
 			}
 		}
 		s.RunDue(ctx)
+		if err := s.settleBeforeMoving(ctx); err != nil {
+			return time.Time{}, err
+		}
 	}
 	if step := target.Sub(s.Clock.Now()); step > 0 {
 		if _, err := s.Clock.Advance(step); err != nil {

@@ -63,3 +63,27 @@ func TestEraseCoversMessagesLoggedAfterwards(t *testing.T) {
 		}
 	}
 }
+
+// Completing the follow-up of an erased person keeps none of what the
+// owner wrote about them.
+func TestEraseThenCompleteKeepsNoText(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("e-3", "cust-ana", customerEmail, 3)
+	id := d.tasks("status=open")[0].ID
+	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/complete", map[string]any{
+		"outcome": "resolved", "root_cause": "billing", "notes": "Ana's invoice was wrong", "message_to_customer": "Ana, it is fixed.",
+	}), http.StatusOK, "complete")
+	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
+	want(t, tl, http.StatusOK, "timeline")
+	for _, personal := range []string{"invoice was wrong", "it is fixed"} {
+		if strings.Contains(tl.Text(), personal) {
+			t.Errorf("timeline holds %q after erasure and completion", personal)
+		}
+	}
+	if got := d.sentTo(customerEmail); len(got) != 1 {
+		t.Errorf("emails to the erased customer = %d, want only the survey sent before", len(got))
+	}
+}

@@ -27,8 +27,9 @@ func (s *Server) routes(srv *httpapi.Server) {
 	srv.Handle("GET /dev/idle", http.HandlerFunc(s.idle))
 }
 
-// maxIdleWait bounds how long GET /dev/idle holds a request.
-const maxIdleWait = time.Minute
+// maxIdleWait bounds how long GET /dev/idle holds a request, well within
+// the server's 30 s write timeout; a client that needs longer asks again.
+const maxIdleWait = 20 * time.Second
 
 // idle tells whether background work is left, after waiting up to ?wait
 // (a Go duration, default 0) for it to be done.
@@ -37,7 +38,7 @@ func (s *Server) idle(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("wait"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 || d > maxIdleWait {
-			httpapi.WriteError(w, r, app.FieldError("wait", "must be a Go duration from 0 to 1m, like 5s"))
+			httpapi.WriteError(w, r, app.FieldError("wait", "must be a Go duration from 0 to 20s, like 5s"))
 			return
 		}
 		wait = d

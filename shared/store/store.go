@@ -72,6 +72,26 @@ func (s *Store) DueBy(ctx context.Context, now time.Time, limit int) ([]DueItem,
 	return out, nil
 }
 
+// NextDueAfter returns when the first thing due after t is due; false when
+// nothing is.
+func (s *Store) NextDueAfter(ctx context.Context, t time.Time) (time.Time, bool, error) {
+	// Due keys are TS#kind#id and '#' sorts before '$': this skips
+	// everything due at t itself.
+	items, err := s.Table.Query(ctx, Query{Index: Due, PK: duePK, From: TS(t) + "$", Limit: 1})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("query next due after %s: %w", TS(t), err)
+	}
+	if len(items) == 0 {
+		return time.Time{}, false, nil
+	}
+	ts, _, _ := strings.Cut(items[0].GSI1.SK, "#")
+	at, err := time.Parse(tsLayout, ts)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("malformed due key %q: %w", items[0].GSI1.SK, err)
+	}
+	return at, true, nil
+}
+
 // Suppressed reports whether addr must not be sent to.
 func (s *Store) Suppressed(ctx context.Context, addr string) (bool, error) {
 	if addr == "" {
