@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cxloop/cxloop/shared/customer"
 	"github.com/cxloop/cxloop/shared/loop"
@@ -12,6 +13,10 @@ import (
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
 )
+
+// EraseRecheck is how long after an erasure it runs once more: DynamoDB's
+// index of a person's records may not yet show one written as it ran.
+const EraseRecheck = 5 * time.Minute
 
 // Erase deletes a person's personal data (name, addresses, free text they
 // or their owner wrote) from every record about them, keeping scores,
@@ -30,12 +35,43 @@ func (a *App) Erase(ctx context.Context, customerID string) (int, error) {
 	// Marked first: a record a running loop writes from now on is scrubbed
 	// by its writer (see logMessage), one written before is in the
 	// timeline read below.
+	check := a.Now().Add(EraseRecheck)
 	if _, err := a.store.Customers.Update(ctx, customerID, func(c *customer.Customer) error {
-		c.Name, c.Email, c.Phone, c.Locale, c.Erased = "", "", "", "", true
+		c.Name, c.Email, c.Phone, c.Locale, c.Erased, c.EraseCheckAt = "", "", "", "", true, check
 		return nil
 	}); err != nil {
 		return 0, fmt.Errorf("erase %s: %w", customerID, err)
 	}
+	n, err := a.scrubTimeline(ctx, customerID)
+	if err != nil {
+		return n, err
+	}
+	a.log.InfoContext(ctx, "personal data erased", "customer_id", customerID, "records", n+1)
+	return n + 1, nil
+}
+
+// recheckErasure is the sweeper's second pass of an erasure.
+func (a *App) recheckErasure(ctx context.Context, customerID string) error {
+	c, err := a.store.Customers.Get(ctx, customerID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || c.EraseCheckAt.IsZero() {
+		return err
+	}
+	if _, err := a.scrubTimeline(ctx, customerID); err != nil {
+		return err
+	}
+	_, err = a.store.Customers.Update(ctx, customerID, func(c *customer.Customer) error {
+		c.EraseCheckAt = time.Time{}
+		return nil
+	})
+	return err
+}
+
+// scrubTimeline deletes the personal data from every record in the
+// person's timeline and returns how many it scrubbed.
+func (a *App) scrubTimeline(ctx context.Context, customerID string) (int, error) {
 	items, err := a.store.TimelineItems(ctx, customerID)
 	if err != nil {
 		return 0, err
@@ -61,8 +97,7 @@ func (a *App) Erase(ctx context.Context, customerID string) (int, error) {
 		}
 		n++
 	}
-	a.log.InfoContext(ctx, "personal data erased", "customer_id", customerID, "records", n+1)
-	return n + 1, nil
+	return n, nil
 }
 
 // ResendTaskLink sends the current owner the task email again with a

@@ -20,10 +20,11 @@ type SweepResult struct {
 }
 
 // Sweep does everything that is due by now and that no event triggers:
-// delayed and lost sends, reminders, expiries, lone clicks settling, and
-// closed loops whose start failed. It runs on a schedule in AWS and on a
-// ticker (and after every clock change) in dev. Each item is independent:
-// one failure is logged and retried next time, never blocking the rest.
+// delayed and lost sends, reminders, expiries, lone clicks settling,
+// closed loops whose start failed, and erasures' second pass. It runs on a
+// schedule in AWS and on a ticker (and after every clock change) in dev.
+// Each item is independent: one failure is logged and retried next time,
+// never blocking the rest.
 func (a *App) Sweep(ctx context.Context) (SweepResult, error) {
 	due, err := a.store.DueBy(ctx, a.Now(), SweepBatch)
 	if err != nil {
@@ -40,6 +41,8 @@ func (a *App) Sweep(ctx context.Context) (SweepResult, error) {
 			err = a.Advance(ctx, d.ID)
 		case "response":
 			err = a.StartLoop(ctx, d.ID)
+		case "customer":
+			err = a.recheckErasure(ctx, d.ID)
 		default:
 			err = a.advanceOther(ctx, d)
 		}

@@ -26,6 +26,10 @@ type Customer struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// Erased marks a person whose personal data was deleted on request.
 	Erased bool `json:"erased,omitempty"`
+	// EraseCheckAt is when the erasure is done once more, to catch records
+	// written as it ran that the person's (eventually consistent) timeline
+	// did not show yet; zero once done.
+	EraseCheckAt time.Time `json:"erase_check_at,omitzero"`
 }
 
 // OptOut records the person's wish not to be asked, per channel or at all.

@@ -1,9 +1,12 @@
 package devserver_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cxloop/cxloop/shared/message"
 )
 
 // DELETE /v1/customers/{id} removes the person's personal data from every
@@ -85,5 +88,32 @@ func TestEraseThenCompleteKeepsNoText(t *testing.T) {
 	}
 	if got := d.sentTo(customerEmail); len(got) != 1 {
 		t.Errorf("emails to the erased customer = %d, want only the survey sent before", len(got))
+	}
+}
+
+// The erasure runs once more five minutes later, for records written as
+// it ran that the person's timeline did not show yet (DynamoDB's index is
+// eventually consistent): here one written straight to the store.
+func TestEraseRunsAgainLater(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("e-4", "cust-ana", customerEmail, 9)
+	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	late := message.Record{ID: "em-late", Channel: "email", To: customerEmail, Purpose: "survey", Subject: "Ana Lopez", CustomerID: "cust-ana", SentAt: d.now()}
+	if err := d.srv.App.Store().Messages.Create(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
+	timeline := func() string {
+		r := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
+		want(t, r, http.StatusOK, "timeline")
+		return r.Text()
+	}
+	if !strings.Contains(timeline(), customerEmail) {
+		t.Fatal("the late record is not in the timeline")
+	}
+	d.advance("5m")
+	if tl := timeline(); strings.Contains(tl, customerEmail) || strings.Contains(tl, "Ana Lopez") {
+		t.Errorf("timeline still holds personal data five minutes after the erasure: %s", tl)
 	}
 }

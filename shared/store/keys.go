@@ -69,7 +69,9 @@ func personItem(p *directory.Person) Item { return Item{Key: id(keyPerson)(p.ID)
 
 func accountItem(a *directory.Account) Item { return Item{Key: id(keyAcct)(a.ID)} }
 
-func customerItem(c *customer.Customer) Item { return Item{Key: id(keyCust)(c.ID)} }
+func customerItem(c *customer.Customer) Item {
+	return Item{Key: id(keyCust)(c.ID), GSI1: due(c.EraseCheckAt, "customer", c.ID)}
+}
 
 // Addresses are case-insensitive for email; phone numbers are E.164.
 func addressKey(addr string) string { return strings.ToLower(strings.TrimSpace(addr)) }
