@@ -22,15 +22,9 @@ func TestEraseCustomerKeepsFigures(t *testing.T) {
 	}), http.StatusOK, "complete")
 	before := d.report()
 
-	r := d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil)
-	want(t, r, http.StatusOK, "DELETE /v1/customers/cust-ana")
-
-	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
-	want(t, tl, http.StatusOK, "timeline after erasure")
-	for _, personal := range []string{"Ana Lopez", customerEmail, "it was slow", "invoice was wrong", "it is fixed"} {
-		if strings.Contains(tl.Text(), personal) {
-			t.Errorf("timeline still holds %q after erasure", personal)
-		}
+	d.erase()
+	if held := d.timelineHolds("Ana Lopez", customerEmail, "it was slow", "invoice was wrong", "it is fixed"); len(held) > 0 {
+		t.Errorf("timeline still holds %q after erasure", held)
 	}
 	after := d.report()
 	if after.Unhappy != before.Unhappy || after.Closed != before.Closed || after.ClosedWithinSLA != before.ClosedWithinSLA {
@@ -53,17 +47,13 @@ func TestEraseCoversMessagesLoggedAfterwards(t *testing.T) {
 	d.seed()
 	d.answerAs("e-2", "cust-ana", customerEmail, 3)
 	id := d.tasks("status=open")[0].ID
-	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	d.erase()
 	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/link", nil), http.StatusAccepted, "resend the task link")
 	if got := d.sentTo(ownerEmail); len(got) != 2 {
 		t.Fatalf("owner emails = %d, want the task email twice", len(got))
 	}
-	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
-	want(t, tl, http.StatusOK, "timeline after erasure")
-	for _, personal := range []string{"Ana Lopez", customerEmail, ownerEmail, "it was slow"} {
-		if strings.Contains(tl.Text(), personal) {
-			t.Errorf("timeline holds %q after erasure: %s", personal, tl.Text())
-		}
+	if held := d.timelineHolds("Ana Lopez", customerEmail, ownerEmail, "it was slow"); len(held) > 0 {
+		t.Errorf("timeline holds %q after erasure", held)
 	}
 }
 
@@ -75,16 +65,12 @@ func TestEraseThenCompleteKeepsNoText(t *testing.T) {
 	d.seed()
 	d.answerAs("e-3", "cust-ana", customerEmail, 3)
 	id := d.tasks("status=open")[0].ID
-	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	d.erase()
 	want(t, d.api(http.MethodPost, "/v1/tasks/"+id+"/complete", map[string]any{
 		"outcome": "resolved", "root_cause": "billing", "notes": "Ana's invoice was wrong", "message_to_customer": "Ana, it is fixed.",
 	}), http.StatusOK, "complete")
-	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
-	want(t, tl, http.StatusOK, "timeline")
-	for _, personal := range []string{"invoice was wrong", "it is fixed"} {
-		if strings.Contains(tl.Text(), personal) {
-			t.Errorf("timeline holds %q after erasure and completion", personal)
-		}
+	if held := d.timelineHolds("invoice was wrong", "it is fixed"); len(held) > 0 {
+		t.Errorf("timeline holds %q after erasure and completion", held)
 	}
 	if got := d.sentTo(customerEmail); len(got) != 1 {
 		t.Errorf("emails to the erased customer = %d, want only the survey sent before", len(got))
@@ -99,21 +85,36 @@ func TestEraseRunsAgainLater(t *testing.T) {
 	d := startDev(t)
 	d.seed()
 	d.answerAs("e-4", "cust-ana", customerEmail, 9)
-	want(t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+	d.erase()
 	late := message.Record{ID: "em-late", Channel: "email", To: customerEmail, Purpose: "survey", Subject: "Ana Lopez", CustomerID: "cust-ana", SentAt: d.now()}
 	if err := d.srv.App.Store().Messages.Create(context.Background(), late); err != nil {
 		t.Fatal(err)
 	}
-	timeline := func() string {
-		r := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
-		want(t, r, http.StatusOK, "timeline")
-		return r.Text()
-	}
-	if !strings.Contains(timeline(), customerEmail) {
+	if held := d.timelineHolds(customerEmail); len(held) == 0 {
 		t.Fatal("the late record is not in the timeline")
 	}
 	d.advance("5m")
-	if tl := timeline(); strings.Contains(tl, customerEmail) || strings.Contains(tl, "Ana Lopez") {
-		t.Errorf("timeline still holds personal data five minutes after the erasure: %s", tl)
+	if held := d.timelineHolds(customerEmail, "Ana Lopez"); len(held) > 0 {
+		t.Errorf("timeline still holds %q five minutes after the erasure", held)
 	}
+}
+
+// erase deletes Ana's personal data through the API.
+func (d *dev) erase() {
+	d.t.Helper()
+	want(d.t, d.raw(http.MethodDelete, "/v1/customers/cust-ana", "", apiKey, nil), http.StatusOK, "DELETE /v1/customers/cust-ana")
+}
+
+// timelineHolds lists which of texts Ana's timeline still shows.
+func (d *dev) timelineHolds(texts ...string) []string {
+	d.t.Helper()
+	tl := d.raw(http.MethodGet, "/v1/customers/cust-ana/timeline", "", apiKey, nil)
+	want(d.t, tl, http.StatusOK, "timeline")
+	var held []string
+	for _, text := range texts {
+		if strings.Contains(tl.Text(), text) {
+			held = append(held, text)
+		}
+	}
+	return held
 }
