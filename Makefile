@@ -62,7 +62,8 @@ LAMBDA_GOENV  := GOOS=linux GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0
 # (unused here): its reflective method lookup would keep every exported
 # method in the binary and add megabytes.
 LAMBDA_TAGS   := lambda.norpc,validator_novalidatefn
-LAMBDA_BUILD  = $(LAMBDA_GOENV) $(GO) build -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(ARTIFACTS_DIR)/bootstrap
+LAMBDA_GO_BUILD = $(LAMBDA_GOENV) $(GO) build -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)"
+LAMBDA_BUILD  = $(LAMBDA_GO_BUILD) -o $(ARTIFACTS_DIR)/bootstrap
 
 .PHONY: build-ApiFunction build-SendSurveyFunction build-InboundSmsFunction build-SesEventsFunction \
 	build-SweeperFunction build-IngestEventFunction build-AssignOwnerFunction build-NotifyOwnerFunction \
@@ -109,11 +110,11 @@ localstack-test:
 browser: tools
 	CXLOOP_REQUIRE_BROWSER=$${CI:+1} go test -count=1 -tags browser -run Browser ./shared/devserver/
 
-## build: cross-compile every function for Lambda (linux/arm64, CGO off, lambda.norpc, stripped) into bin/<name>/bootstrap
+## build: cross-compile every function for Lambda (linux/$(LAMBDA_GOARCH), CGO off, lambda.norpc, stripped) into bin/<name>/bootstrap, as the SAM build targets do
 build:
 	@for fn in $(FUNCTIONS); do \
 		echo "bin/$$fn/bootstrap"; \
-		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags $(LAMBDA_TAGS) -trimpath -ldflags "$(LDFLAGS)" -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
+		$(LAMBDA_GO_BUILD) -o bin/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 	@wc -c bin/*/bootstrap
 
