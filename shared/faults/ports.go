@@ -10,10 +10,26 @@ import (
 	"github.com/cxloop/cxloop/shared/store"
 )
 
-// effect runs do when the call is to have its effect: always without a
-// fault, and for the first call of an Ambiguous one.
-func effect(kind Kind, first bool, err error) bool {
-	return err == nil || (kind == Ambiguous && first)
+// withEffect makes a call that changes something under plan p: without a
+// fault it runs do; a fault fails it before do runs, except the first call
+// of an Ambiguous fault, which runs do and then fails (the service applied
+// the call, its reply was lost).
+func withEffect[T any](p *Plan, port Port, op string, do func() (T, error)) (T, error) {
+	kind, first, err := p.call(port, op)
+	var zero T
+	if err != nil && !(kind == Ambiguous && first) {
+		return zero, err
+	}
+	v, derr := do()
+	if err != nil {
+		return zero, err
+	}
+	return v, derr
+}
+
+// noValue adapts a call that returns only an error to withEffect.
+func noValue(do func() error) func() (struct{}, error) {
+	return func() (struct{}, error) { return struct{}{}, do() }
 }
 
 // LocalPrefixes are the partition key prefixes the dev server's own
@@ -61,30 +77,15 @@ func (w *table) Put(ctx context.Context, item store.Item, cond store.Cond) (stor
 	if w.skipped(item.PK) {
 		return w.t.Put(ctx, item, cond)
 	}
-	kind, first, err := w.p.call(TablePort, "Put "+item.PK)
-	if !effect(kind, first, err) {
-		return store.Item{}, err
-	}
-	out, perr := w.t.Put(ctx, item, cond)
-	if err != nil {
-		return store.Item{}, err
-	}
-	return out, perr
+	return withEffect(w.p, TablePort, "Put "+item.PK, func() (store.Item, error) { return w.t.Put(ctx, item, cond) })
 }
 
 func (w *table) Delete(ctx context.Context, key store.Key) error {
 	if w.skipped(key.PK) {
 		return w.t.Delete(ctx, key)
 	}
-	kind, first, err := w.p.call(TablePort, "Delete "+key.PK)
-	if !effect(kind, first, err) {
-		return err
-	}
-	derr := w.t.Delete(ctx, key)
-	if err != nil {
-		return err
-	}
-	return derr
+	_, err := withEffect(w.p, TablePort, "Delete "+key.PK, noValue(func() error { return w.t.Delete(ctx, key) }))
+	return err
 }
 
 func (w *table) Query(ctx context.Context, q store.Query) ([]store.Item, error) {
@@ -108,15 +109,7 @@ var _ app.Mailer = (*mailer)(nil)
 func Mailer(m app.Mailer, p *Plan) app.Mailer { return &mailer{m: m, p: p} }
 
 func (w *mailer) SendEmail(ctx context.Context, m message.Email) (string, error) {
-	kind, first, err := w.p.call(MailerPort, "SendEmail "+m.To+" "+m.Tags["purpose"])
-	if !effect(kind, first, err) {
-		return "", err
-	}
-	id, serr := w.m.SendEmail(ctx, m)
-	if err != nil {
-		return "", err
-	}
-	return id, serr
+	return withEffect(w.p, MailerPort, "SendEmail "+m.To+" "+m.Tags["purpose"], func() (string, error) { return w.m.SendEmail(ctx, m) })
 }
 
 type texter struct {
@@ -130,15 +123,7 @@ var _ app.Texter = (*texter)(nil)
 func Texter(t app.Texter, p *Plan) app.Texter { return &texter{t: t, p: p} }
 
 func (w *texter) SendSMS(ctx context.Context, m message.SMS) (string, error) {
-	kind, first, err := w.p.call(TexterPort, "SendSMS "+m.To+" "+m.Tags["purpose"])
-	if !effect(kind, first, err) {
-		return "", err
-	}
-	id, serr := w.t.SendSMS(ctx, m)
-	if err != nil {
-		return "", err
-	}
-	return id, serr
+	return withEffect(w.p, TexterPort, "SendSMS "+m.To+" "+m.Tags["purpose"], func() (string, error) { return w.t.SendSMS(ctx, m) })
 }
 
 type workflow struct {
@@ -153,15 +138,8 @@ var _ app.Workflow = (*workflow)(nil)
 func Workflow(w app.Workflow, p *Plan) app.Workflow { return &workflow{w: w, p: p} }
 
 func (f *workflow) do(op string, call func() error) error {
-	kind, first, err := f.p.call(WorkflowPort, op)
-	if !effect(kind, first, err) {
-		return err
-	}
-	cerr := call()
-	if err != nil {
-		return err
-	}
-	return cerr
+	_, err := withEffect(f.p, WorkflowPort, op, noValue(call))
+	return err
 }
 
 func (f *workflow) Start(ctx context.Context, name string, input []byte) error {
@@ -191,15 +169,8 @@ var _ app.Queue = (*queue)(nil)
 func Queue(q app.Queue, p *Plan) app.Queue { return &queue{q: q, p: p} }
 
 func (w *queue) EnqueueSend(ctx context.Context, surveyID string) error {
-	kind, first, err := w.p.call(QueuePort, "EnqueueSend "+surveyID)
-	if !effect(kind, first, err) {
-		return err
-	}
-	qerr := w.q.EnqueueSend(ctx, surveyID)
-	if err != nil {
-		return err
-	}
-	return qerr
+	_, err := withEffect(w.p, QueuePort, "EnqueueSend "+surveyID, noValue(func() error { return w.q.EnqueueSend(ctx, surveyID) }))
+	return err
 }
 
 type clock struct {
