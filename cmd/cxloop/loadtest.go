@@ -64,10 +64,9 @@ type loadTest struct {
 
 // phase is one measured step: how many requests, how long each took.
 type phase struct {
-	name      string
-	latencies []time.Duration
-	errors    int
-	elapsed   time.Duration
+	name    string
+	errors  int
+	elapsed time.Duration
 	// of holds the latency of each successful call i; the others are absent.
 	of map[int]time.Duration
 	// settled is how long the server took after the last call to finish
@@ -84,33 +83,38 @@ func (p *phase) settle(ctx context.Context, lt *loadTest) error {
 	return nil
 }
 
-func (p *phase) report(w io.Writer) {
-	slices.Sort(p.latencies)
-	q := func(f float64) time.Duration {
-		if len(p.latencies) == 0 {
-			return 0
-		}
-		return p.latencies[int(f*float64(len(p.latencies)-1))]
-	}
-	fmt.Fprintf(w, "%-12s %6d ok %4d errors  %8.0f/s  p50 %7.2fms  p99 %7.2fms  settled %7.2fms later\n", p.name, len(p.latencies), p.errors,
-		float64(len(p.latencies))/p.elapsed.Seconds(), ms(q(0.5)), ms(q(0.99)), ms(p.settled))
-}
+// ok counts the successful calls.
+func (p *phase) ok() int { return len(p.of) }
 
-// reportPart prints the latencies of the calls for which in is true, as a
-// part of the phase (no throughput of its own: they ran mixed with the rest).
-func (p *phase) reportPart(w io.Writer, name string, in func(i int) bool) {
+// latencies returns how many of the successful calls in holds for and
+// their median and 99th percentile latency.
+func (p *phase) latencies(in func(i int) bool) (n int, p50, p99 time.Duration) {
 	var part []time.Duration
 	for i, d := range p.of {
 		if in(i) {
 			part = append(part, d)
 		}
 	}
-	slices.Sort(part)
 	if len(part) == 0 {
-		return
+		return 0, 0, 0
 	}
+	slices.Sort(part)
 	q := func(f float64) time.Duration { return part[int(f*float64(len(part)-1))] }
-	fmt.Fprintf(w, "  %-10s %6d ok %22s  p50 %7.2fms  p99 %7.2fms\n", name, len(part), "", ms(q(0.5)), ms(q(0.99)))
+	return len(part), q(0.5), q(0.99)
+}
+
+func (p *phase) report(w io.Writer) {
+	n, p50, p99 := p.latencies(func(int) bool { return true })
+	fmt.Fprintf(w, "%-12s %6d ok %4d errors  %8.0f/s  p50 %7.2fms  p99 %7.2fms  settled %7.2fms later\n", p.name, n, p.errors,
+		float64(n)/p.elapsed.Seconds(), ms(p50), ms(p99), ms(p.settled))
+}
+
+// reportPart prints the latencies of the calls for which in is true, as a
+// part of the phase (no throughput of its own: they ran mixed with the rest).
+func (p *phase) reportPart(w io.Writer, name string, in func(i int) bool) {
+	if n, p50, p99 := p.latencies(in); n > 0 {
+		fmt.Fprintf(w, "  %-10s %6d ok %22s  p50 %7.2fms  p99 %7.2fms\n", name, n, "", ms(p50), ms(p99))
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -138,7 +142,6 @@ func (lt *loadTest) parallel(ctx context.Context, name string, n int, fn func(ct
 				if err != nil {
 					p.errors++
 				} else {
-					p.latencies = append(p.latencies, d)
 					p.of[i] = d
 				}
 				mu.Unlock()
@@ -310,7 +313,7 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	for _, c := range perCustomer {
 		dupAnswers += c - 1
 	}
-	lostAnswers := len(answers.latencies) - len(perCustomer)
+	lostAnswers := answers.ok() - len(perCustomer)
 	lostLoops := wantUnhappy - len(open.Tasks)
 	fmt.Fprintf(w, "cxloop loadtest against %s: %d interactions, %d clients\n", lt.base, n, lt.conc)
 	ingest.report(w)
@@ -318,12 +321,12 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	answers.reportPart(w, "happy", func(i int) bool { return !unhappy(i) })
 	answers.reportPart(w, "unhappy", unhappy)
 	completions.report(w)
-	fmt.Fprintf(w, "surveys emailed %d/%d  answers stored %d/%d  loops %d/%d\n", len(emails), len(ingest.latencies), len(perCustomer), len(answers.latencies), len(open.Tasks), wantUnhappy)
-	fmt.Fprintf(w, "lost: %d  duplicated: %d\n", max(lostAnswers, 0)+max(lostLoops, 0)+len(ingest.latencies)-len(emails), dupEmails+dupAnswers)
+	fmt.Fprintf(w, "surveys emailed %d/%d  answers stored %d/%d  loops %d/%d\n", len(emails), ingest.ok(), len(perCustomer), answers.ok(), len(open.Tasks), wantUnhappy)
+	fmt.Fprintf(w, "lost: %d  duplicated: %d\n", max(lostAnswers, 0)+max(lostLoops, 0)+ingest.ok()-len(emails), dupEmails+dupAnswers)
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped at the time limit before finishing")
 	}
-	if lostAnswers != 0 || lostLoops != 0 || dupEmails+dupAnswers != 0 || len(emails) != len(ingest.latencies) ||
+	if lostAnswers != 0 || lostLoops != 0 || dupEmails+dupAnswers != 0 || len(emails) != ingest.ok() ||
 		ingest.errors+answers.errors+completions.errors != 0 {
 		return errors.New("load test found lost, duplicated or failed work")
 	}
