@@ -59,17 +59,26 @@ func (s *Store) DueBy(ctx context.Context, now time.Time, limit int) ([]DueItem,
 	}
 	out := make([]DueItem, 0, len(items))
 	for _, it := range items {
-		parts := strings.SplitN(it.GSI1.SK, "#", 3)
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("malformed due key %q", it.GSI1.SK)
-		}
-		at, err := time.Parse(tsLayout, parts[0])
+		d, err := parseDue(it.GSI1.SK)
 		if err != nil {
-			return nil, fmt.Errorf("malformed due key %q: %w", it.GSI1.SK, err)
+			return nil, err
 		}
-		out = append(out, DueItem{Kind: parts[1], ID: parts[2], At: at})
+		out = append(out, d)
 	}
 	return out, nil
+}
+
+// parseDue reads a Due index sort key, TS#kind#id (see due).
+func parseDue(sk string) (DueItem, error) {
+	parts := strings.SplitN(sk, "#", 3)
+	if len(parts) != 3 {
+		return DueItem{}, fmt.Errorf("malformed due key %q", sk)
+	}
+	at, err := time.Parse(tsLayout, parts[0])
+	if err != nil {
+		return DueItem{}, fmt.Errorf("malformed due key %q: %w", sk, err)
+	}
+	return DueItem{Kind: parts[1], ID: parts[2], At: at}, nil
 }
 
 // NextDueAfter returns when the first thing due after t is due; false when
@@ -84,12 +93,11 @@ func (s *Store) NextDueAfter(ctx context.Context, t time.Time) (time.Time, bool,
 	if len(items) == 0 {
 		return time.Time{}, false, nil
 	}
-	ts, _, _ := strings.Cut(items[0].GSI1.SK, "#")
-	at, err := time.Parse(tsLayout, ts)
+	d, err := parseDue(items[0].GSI1.SK)
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("malformed due key %q: %w", items[0].GSI1.SK, err)
+		return time.Time{}, false, err
 	}
-	return at, true, nil
+	return d.At, true, nil
 }
 
 // Suppressed reports whether addr must not be sent to.
