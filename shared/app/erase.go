@@ -82,13 +82,13 @@ func (a *App) scrubTimeline(ctx context.Context, customerID string) (int, error)
 		var err error
 		switch kind {
 		case "SURVEY":
-			_, err = a.store.Surveys.Update(ctx, id, func(s *survey.Survey) error { s.To, s.Name = "", ""; return nil })
+			_, err = a.store.Surveys.Update(ctx, id, func(s *survey.Survey) error { s.ErasePersonalData(); return nil })
 		case "RESPONSE":
-			_, err = a.store.Responses.Update(ctx, id, func(r *survey.Response) error { r.Comment = ""; return nil })
+			_, err = a.store.Responses.Update(ctx, id, func(r *survey.Response) error { r.ErasePersonalData(); return nil })
 		case "TASK":
-			_, err = a.store.Tasks.Update(ctx, id, func(t *loop.Task) error { t.Notes, t.MessageToCustomer = "", ""; return nil })
+			_, err = a.store.Tasks.Update(ctx, id, func(t *loop.Task) error { t.ErasePersonalData(); return nil })
 		case "MESSAGE":
-			_, err = a.store.Messages.Update(ctx, id, func(m *message.Record) error { m.To, m.Subject = "", ""; return nil })
+			_, err = a.store.Messages.Update(ctx, id, func(m *message.Record) error { m.ErasePersonalData(); return nil })
 		default:
 			continue
 		}

@@ -176,7 +176,7 @@ func (a *App) logMessage(ctx context.Context, m message.Record) {
 	if err != nil || !c.Erased {
 		return
 	}
-	if _, err := a.store.Messages.Update(ctx, m.ID, func(r *message.Record) error { r.To, r.Subject = "", ""; return nil }); err != nil {
+	if _, err := a.store.Messages.Update(ctx, m.ID, func(r *message.Record) error { r.ErasePersonalData(); return nil }); err != nil {
 		a.log.WarnContext(ctx, "message to an erased customer not scrubbed", "message_id", m.ID, "err", err)
 	}
 }

@@ -111,7 +111,7 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 		// The person was erased: what the owner writes about them now is
 		// not kept either (and there is no one to send a note to).
 		if t, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
-			x.Notes, x.MessageToCustomer = "", ""
+			x.ErasePersonalData()
 			return nil
 		}); err != nil {
 			return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)

@@ -89,6 +89,10 @@ type Task struct {
 	Failure string `json:"failure,omitempty"`
 }
 
+// ErasePersonalData removes what the owner wrote about or to the person;
+// the outcome and times stay for the figures.
+func (t *Task) ErasePersonalData() { t.Notes, t.MessageToCustomer = "", "" }
+
 // Owner is the current holder.
 func (t Task) Owner() Holding {
 	if len(t.Owners) == 0 {

@@ -38,3 +38,7 @@ type Record struct {
 	TaskID     string    `json:"task_id,omitempty"`
 	SentAt     time.Time `json:"sent_at"`
 }
+
+// ErasePersonalData removes the address and the subject (which may name
+// the person).
+func (r *Record) ErasePersonalData() { r.To, r.Subject = "", "" }

@@ -51,6 +51,10 @@ type Survey struct {
 	OwnerName string `json:"owner_name,omitempty"`
 }
 
+// ErasePersonalData removes what identifies the person: the address asked
+// and their name.
+func (s *Survey) ErasePersonalData() { s.To, s.Name = "", "" }
+
 // Open reports whether the survey can still be answered at now.
 func (s Survey) Open(now time.Time) bool {
 	return s.Delivered() && now.Before(s.ExpiresAt)
@@ -123,6 +127,10 @@ type Response struct {
 	// TaskID is the recovery check's task, for recovery answers.
 	TaskID string `json:"task_id,omitempty"`
 }
+
+// ErasePersonalData removes the person's own words; the score stays for
+// the figures.
+func (r *Response) ErasePersonalData() { r.Comment = "" }
 
 // Interaction is a finished conversation reported by a source system, and
 // what cxloop answered about it. Replaying the same id returns Result.
