@@ -477,31 +477,37 @@ func (e *Engine) forget(r *record) {
 }
 
 // save persists r; r.mu must be held (and Engine.mu must not be), which
-// orders the saves of one execution.
+// orders the saves of one execution. A record created by StartExecution
+// whose first save fails never existed: it is dropped, and whoever found it
+// in execs meanwhile retries.
 func (e *Engine) save(ctx context.Context, r *record) error {
-	ctx = context.WithoutCancel(ctx)
-	if !r.defStored {
-		if err := e.storeDefinition(ctx, r.def); err != nil {
-			r.unsaved = true
-			return fmt.Errorf("persist execution %s: %w", r.ARN, err)
-		}
-		r.defStored = true
-	}
-	var err error
-	if _, ok := e.store.(docCopier); ok {
-		bp := scratchBufs.Get().(*[]byte)
-		*bp = r.appendDoc((*bp)[:0])
-		err = e.store.Put(ctx, r.ARN, *bp)
-		scratchBufs.Put(bp)
-	} else {
-		err = e.store.Put(ctx, r.ARN, r.encode())
-	}
-	if err != nil {
+	if err := e.put(context.WithoutCancel(ctx), r); err != nil {
 		r.unsaved = true
+		if r.fresh {
+			r.dead = true
+			e.forget(r)
+		}
 		return fmt.Errorf("persist execution %s: %w", r.ARN, err)
 	}
 	r.unsaved, r.fresh = false, false
 	return nil
+}
+
+// put writes r (and, the first time, its definition) to the store.
+func (e *Engine) put(ctx context.Context, r *record) error {
+	if !r.defStored {
+		if err := e.storeDefinition(ctx, r.def); err != nil {
+			return err
+		}
+		r.defStored = true
+	}
+	if _, ok := e.store.(docCopier); ok {
+		bp := scratchBufs.Get().(*[]byte)
+		defer scratchBufs.Put(bp)
+		*bp = r.appendDoc((*bp)[:0])
+		return e.store.Put(ctx, r.ARN, *bp)
+	}
+	return e.store.Put(ctx, r.ARN, r.encode())
 }
 
 // invocation is a task call the driver performs without the lock.
@@ -533,13 +539,6 @@ func (e *Engine) drive(ctx context.Context, rec *record, dirty bool) error {
 			if err := e.save(ctx, rec); err != nil {
 				if job != nil {
 					delete(rec.inflight, job.key)
-				}
-				if rec.fresh {
-					// Created by StartExecution and never saved: it never
-					// existed, and whoever found it in execs meanwhile
-					// retries.
-					rec.dead = true
-					e.forget(rec)
 				}
 				return err
 			}
@@ -808,10 +807,6 @@ func (e *Engine) run(ctx context.Context, rec *record) error {
 		return e.drive(ctx, rec, true)
 	}
 	if err := e.save(ctx, rec); err != nil {
-		if rec.fresh {
-			rec.dead = true // never saved, so it never existed
-			e.forget(rec)
-		}
 		return err
 	}
 	e.bgMu.Lock()
