@@ -19,9 +19,9 @@ const sendWorkers = 32
 // those surveys after the next start.
 var errStopping = errors.New("dev server is stopping")
 
-// sender is the local queue in background mode: surveys are sent by a few
-// goroutines after the request that accepted them has been answered, as SQS
-// and the send-survey function do in AWS. Nothing is lost if the process
+// sender is the local queue in background mode: surveys are sent by
+// sendWorkers goroutines after the request that accepted them has been
+// answered, as SQS and the send-survey function do in AWS. Nothing is lost if the process
 // stops first: an unsent survey stays due, and the sweeper sends it.
 type sender struct {
 	app     func() *app.App // set once build has made the app
