@@ -110,7 +110,9 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 		return survey.Response{}, FieldError("comment", fmt.Sprintf("must be at most %d characters", MaxComment))
 	}
 	unhappy := a.cfg.Survey.Thresholds.Unhappy(sv.Kind, score)
+	changed := false
 	r, err := a.store.Responses.Upsert(ctx, ResponseID(sv.ID), func(r *survey.Response, exists bool) error {
+		changed = exists
 		if !exists {
 			*r = survey.Response{
 				ID: ResponseID(sv.ID), SurveyID: sv.ID, CustomerID: sv.CustomerID, AccountID: sv.AccountID,
@@ -118,6 +120,9 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 			}
 		}
 		r.Score, r.Comment, r.Source, r.AnsweredAt = score, comment, src, now
+		if unhappy && r.UnhappyScore == nil {
+			r.UnhappyScore = &score
+		}
 		// Once a loop has started it runs to the end even if the person
 		// changes their mind: someone still owes them a reply.
 		r.Unhappy = unhappy || r.LoopStarted
@@ -137,6 +142,14 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 	}
 	a.log.InfoContext(ctx, "answer recorded", "survey_id", sv.ID, "response_id", r.ID,
 		"score", r.Score, "unhappy", r.Unhappy, "source", string(src))
+	if changed {
+		// The follow-up shows the answer as it is now. A task created
+		// after this finds the new answer itself (AssignOwner reads it
+		// again once the task exists).
+		if _, err := a.syncTaskAnswer(ctx, r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return survey.Response{}, fmt.Errorf("answer %s: update the follow-up: %w", sv.ID, err)
+		}
+	}
 	if r.Unhappy && !r.LoopStarted {
 		if err := a.StartLoop(ctx, r.ID); err != nil {
 			// Not lost: the response is due in the store and the sweeper retries.
@@ -176,7 +189,9 @@ func (a *App) StartLoop(ctx context.Context, responseID string) error {
 		return fmt.Errorf("start loop %s: %w", r.ID, err)
 	}
 	if _, err := a.store.Responses.Update(ctx, r.ID, func(x *survey.Response) error {
-		x.LoopStarted = true
+		// Unhappy too: a changed answer written while the loop was
+		// starting must not hide the loop it started.
+		x.LoopStarted, x.Unhappy = true, true
 		return nil
 	}); err != nil {
 		return fmt.Errorf("start loop %s: mark started: %w", r.ID, err)

@@ -13,7 +13,6 @@ import (
 	"github.com/cxloop/cxloop/shared/message"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
-	"github.com/cxloop/cxloop/shared/token"
 )
 
 // The state machine's tasks. Each is idempotent: Step Functions retries
@@ -84,18 +83,64 @@ func (a *App) AssignOwner(ctx context.Context, in LoopInput) (LoopState, error) 
 	now := a.Now()
 	t := loop.Task{
 		ID: in.TaskID, ResponseID: r.ID, SurveyID: r.SurveyID, CustomerID: r.CustomerID, AccountID: r.AccountID,
-		Kind: r.Kind, Score: r.Score, CreatedAt: now, AnsweredAt: r.FirstAnsweredAt, DueAt: r.FirstAnsweredAt.Add(sla),
+		Kind: r.Kind, Score: loopScore(r), CreatedAt: now, AnsweredAt: r.FirstAnsweredAt, DueAt: r.FirstAnsweredAt.Add(sla),
 		Status: loop.Open, Owners: []loop.Holding{{OwnerID: owner.ID, OwnerName: owner.Name, Team: owner.Team, From: now}},
 	}
+	t.Record(now, loop.Assigned, loop.System, "to "+owner.Name)
 	if err := a.store.Tasks.Create(ctx, t); err != nil && !errors.Is(err, store.ErrConflict) {
 		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
 	}
-	t, err = a.store.Tasks.Get(ctx, in.TaskID)
-	if err != nil {
-		return LoopState{}, err
+	// The person may have changed their answer since it was read: an
+	// answer written before the task existed found no task to update.
+	if t, err = a.syncTaskAnswer(ctx, r.ID); err != nil {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
 	}
 	a.log.InfoContext(ctx, "follow-up assigned", "task_id", t.ID, "response_id", r.ID, "owner_id", t.Owner().OwnerID, "due_at", t.DueAt)
 	return a.state(t), nil
+}
+
+// loopScore is the answer that started the loop.
+func loopScore(r survey.Response) int {
+	if r.UnhappyScore != nil {
+		return *r.UnhappyScore
+	}
+	return r.Score
+}
+
+// syncTaskAnswer brings a response's task up to date with the answer as
+// it is now, and returns the task (ErrNotFound if there is none yet). An
+// owner already told of the task is told of the change.
+func (a *App) syncTaskAnswer(ctx context.Context, responseID string) (loop.Task, error) {
+	r, err := a.store.Responses.Get(ctx, responseID)
+	if err != nil {
+		return loop.Task{}, err
+	}
+	changed := false
+	t, err := a.store.Tasks.Update(ctx, TaskID(responseID), func(t *loop.Task) error {
+		changed = t.SetScore(r.Score, r.AnsweredAt)
+		if !changed {
+			return store.ErrNoChange
+		}
+		return nil
+	})
+	if err != nil || !changed || t.Status != loop.Open || t.NotifiedOwner == "" {
+		return t, err
+	}
+	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
+	if err == nil {
+		var n message.TaskNotice
+		if n, err = a.notice(ctx, t, owner.ID); err == nil {
+			var m message.Email
+			if m, err = message.AnswerChangedEmail(owner.Email, n); err == nil {
+				err = a.sendStaff(ctx, m, "answer_changed", t)
+			}
+		}
+	}
+	if err != nil {
+		// The task shows the answer as it is now; only the heads-up is missing.
+		a.log.WarnContext(ctx, "owner not told of a changed answer", "task_id", t.ID, "err", err)
+	}
+	return t, nil
 }
 
 // loopOwner is the owner resolved at ingest, or, if that person has since
@@ -150,7 +195,7 @@ func (a *App) sendTaskEmail(ctx context.Context, t loop.Task) error {
 	if err != nil {
 		return fmt.Errorf("notify %s: owner: %w", t.ID, err)
 	}
-	n, err := a.notice(ctx, t)
+	n, err := a.notice(ctx, t, owner.ID)
 	if err != nil {
 		return err
 	}
@@ -177,6 +222,7 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 		}
 		t.Level++
 		t.Escalations = append(t.Escalations, now)
+		t.Record(now, loop.Escalated, loop.System, "level "+strconv.Itoa(t.Level))
 		raised = true
 		return nil
 	})
@@ -189,13 +235,13 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 	if !raised && t.EscalationsNotified >= t.Level {
 		return a.state(t), nil
 	}
-	n, err := a.notice(ctx, t)
-	if err != nil {
-		return LoopState{}, err
-	}
 	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
 	if err != nil {
 		return LoopState{}, fmt.Errorf("escalate %s: owner: %w", t.ID, err)
+	}
+	n, err := a.notice(ctx, t, owner.ID)
+	if err != nil {
+		return LoopState{}, err
 	}
 	if a.loopPolicy.RemindOwner(t) {
 		m, err := message.ReminderEmail(owner.Email, n)
@@ -211,7 +257,9 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 		return LoopState{}, fmt.Errorf("escalate %s: %w", t.ID, err)
 	}
 	if ok {
-		// The manager's link is their own view of the same task.
+		// The manager's link is their own: what they do through it is
+		// recorded as theirs.
+		n.URL = a.taskLink(t.ID, manager.ID)
 		m, err := message.EscalationEmail(manager.Email, manager.Name, n)
 		if err == nil {
 			err = a.sendStaff(ctx, m, "escalation", t)
@@ -296,7 +344,7 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 	if err != nil {
 		return fmt.Errorf("notify customer %s: %w", t.ID, err)
 	}
-	owner := t.Owner()
+	signer := t.Signer()
 	var id, to string
 	// Claim first: a crash can lose the note, which the dashboard shows,
 	// but the person never gets it twice.
@@ -314,7 +362,7 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		return err
 	}
 	if email := c.Email; email != "" && (sv.Channel == survey.Email || c.Phone == "") {
-		m, err := message.CustomerNote(email, c.Name, owner.OwnerName, a.cfg.Org, t.MessageToCustomer)
+		m, err := message.CustomerNote(email, c.Name, signer, a.cfg.Org, t.MessageToCustomer)
 		if err != nil {
 			return err
 		}
@@ -325,7 +373,7 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		}
 	} else if c.Phone != "" {
 		to = c.Phone
-		id, err = a.sms.SendSMS(ctx, message.CustomerNoteSMS(c.Phone, owner.OwnerName, a.cfg.Org, t.MessageToCustomer))
+		id, err = a.sms.SendSMS(ctx, message.CustomerNoteSMS(c.Phone, signer, a.cfg.Org, t.MessageToCustomer))
 		if err != nil {
 			return fmt.Errorf("notify customer %s: %w", t.ID, err)
 		}
@@ -371,7 +419,7 @@ func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
 	sv := survey.Survey{
 		ID: id, InteractionID: orig.InteractionID, CustomerID: c.ID, AccountID: t.AccountID, OwnerID: t.Owner().OwnerID,
 		Kind: survey.Recovery, Channel: orig.Channel, To: to, Name: c.Name, Locale: c.Locale, Timezone: c.Timezone,
-		Status: survey.Scheduled, CreatedAt: now, SendAt: d.SendAt, TaskID: t.ID, OwnerName: t.Owner().OwnerName,
+		Status: survey.Scheduled, CreatedAt: now, SendAt: d.SendAt, TaskID: t.ID, OwnerName: t.Signer(),
 	}
 	if err := a.store.Surveys.Create(ctx, sv); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("ask recovery %s: %w", t.ID, err)
@@ -406,8 +454,8 @@ func (a *App) RecordFailure(ctx context.Context, in LoopInput) error {
 	return err
 }
 
-// notice describes a task for staff emails.
-func (a *App) notice(ctx context.Context, t loop.Task) (message.TaskNotice, error) {
+// notice describes a task for a staff email to one person.
+func (a *App) notice(ctx context.Context, t loop.Task, recipientID string) (message.TaskNotice, error) {
 	r, err := a.store.Responses.Get(ctx, t.ResponseID)
 	if err != nil {
 		return message.TaskNotice{}, fmt.Errorf("task %s: %w", t.ID, err)
@@ -422,10 +470,19 @@ func (a *App) notice(ctx context.Context, t loop.Task) (message.TaskNotice, erro
 	return message.TaskNotice{
 		OwnerName: t.Owner().OwnerName, CustomerName: name, AccountName: acct.Name,
 		Question: message.Invite{Kind: t.Kind, Org: a.cfg.Org, Locale: "en", OwnerName: sv.OwnerName}.Question(),
-		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment,
+		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment, Changed: changedText(t),
 		DueAt: t.DueAt, Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
-		URL: a.link(token.Task, t.ID, a.cfg.TaskLinkTTL),
+		URL: a.taskLink(t.ID, recipientID),
 	}, nil
+}
+
+// changedText describes the latest change of the answer for staff emails.
+func changedText(t loop.Task) string {
+	c, ok := t.LastChange()
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("from %d / %d on %s", c.From, t.Kind.Scale().Max, c.At.UTC().Format("Mon 2 Jan 15:04 MST"))
 }
 
 func (a *App) sendStaff(ctx context.Context, m message.Email, purpose string, t loop.Task) error {

@@ -121,6 +121,9 @@ type Response struct {
 	// FirstAnsweredAt stays when the person changes the answer, so the SLA
 	// runs from the first unhappy answer.
 	FirstAnsweredAt time.Time `json:"first_answered_at"`
+	// UnhappyScore is the first unhappy score: the answer that starts the
+	// closed loop, kept when the person changes it afterwards.
+	UnhappyScore *int `json:"unhappy_score,omitempty"`
 	// LoopStarted records that the closed loop was started for this
 	// answer; the sweeper starts loops for unhappy answers without it.
 	LoopStarted bool `json:"loop_started,omitempty"`
