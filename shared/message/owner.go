@@ -16,8 +16,8 @@ type TaskNotice struct {
 	// Changed says how the person changed their answer after the
 	// follow-up started ("from 2 / 10 on Tue 3 Nov 10:04 UTC"); empty if
 	// they did not.
-	Changed string
-	Comment string
+	Changed      string
+	Comment      string
 	DueAt        time.Time
 	URL          string // the owner's task page
 	Level        int    // escalation level, for escalations
