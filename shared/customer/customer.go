@@ -32,6 +32,14 @@ type Customer struct {
 	EraseCheckAt time.Time `json:"erase_check_at,omitzero"`
 }
 
+// Contact is what a source system says about how to reach the person.
+type Contact struct{ Name, Email, Phone, Locale, Timezone string }
+
+// Contact returns the person's contact details.
+func (c Customer) Contact() Contact {
+	return Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale, Timezone: c.Timezone}
+}
+
 // OptOut records the person's wish not to be asked, per channel or at all.
 type OptOut struct {
 	Email bool      `json:"email,omitempty"`
