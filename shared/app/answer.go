@@ -36,6 +36,9 @@ func (a *App) verifySurvey(ctx context.Context, p token.Purpose, tok string) (su
 	if errors.Is(err, store.ErrNotFound) {
 		return survey.Survey{}, &Error{Code: NotFound, Message: "this link is not valid", Err: err}
 	}
+	if err == nil && sv.Erased {
+		return survey.Survey{}, &Error{Code: NotFound, Message: "this link is not valid"}
+	}
 	return sv, err
 }
 
@@ -95,6 +98,9 @@ var ErrClosed = &Error{Code: Conflict, Message: "this survey has closed"}
 // answer records a final answer and, if it is unhappy, starts the loop.
 func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment string, src survey.Source) (survey.Response, error) {
 	now := a.Now()
+	if sv.Erased {
+		return survey.Response{}, &Error{Code: NotFound, Message: "this survey is no longer open"}
+	}
 	if !sv.Open(now) {
 		return survey.Response{}, ErrClosed
 	}
@@ -131,7 +137,11 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 	if err != nil {
 		return survey.Response{}, fmt.Errorf("answer %s: %w", sv.ID, err)
 	}
+	erased := false
 	if _, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+		if erased = x.Erased; erased {
+			return store.ErrNoChange
+		}
 		if x.Status == survey.Answered && x.ResponseID == r.ID {
 			return store.ErrNoChange
 		}
@@ -139,6 +149,21 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 		return nil
 	}); err != nil {
 		return survey.Response{}, fmt.Errorf("answer %s: mark answered: %w", sv.ID, err)
+	}
+	if erased {
+		// The person was erased while this answer came in (the erasure
+		// may have scrubbed before it landed): a new answer is dropped,
+		// a changed one keeps no words.
+		var err error
+		if changed {
+			_, err = a.store.Responses.Update(ctx, r.ID, func(x *survey.Response) error { x.ErasePersonalData(); return nil })
+		} else {
+			err = a.store.Responses.Delete(ctx, r.ID)
+		}
+		if err != nil {
+			return survey.Response{}, fmt.Errorf("answer %s: drop an answer that came in during its erasure: %w", sv.ID, err)
+		}
+		return survey.Response{}, &Error{Code: NotFound, Message: "this survey is no longer open"}
 	}
 	a.log.InfoContext(ctx, "answer recorded", "survey_id", sv.ID, "response_id", r.ID,
 		"score", r.Score, "unhappy", r.Unhappy, "source", string(src))

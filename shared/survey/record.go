@@ -45,15 +45,19 @@ type Survey struct {
 	Clicks     Clicks   `json:"clicks,omitempty"`
 	// ScannerLogged avoids logging the same scanner burst on every fetch.
 	ScannerLogged bool   `json:"scanner_logged,omitempty"`
+	// Erased marks a survey of a person whose personal data was erased:
+	// its links no longer work.
+	Erased bool `json:"erased,omitempty"`
 	ResponseID    string `json:"response_id,omitempty"`
 	// TaskID and OwnerName are set on recovery checks.
 	TaskID    string `json:"task_id,omitempty"`
 	OwnerName string `json:"owner_name,omitempty"`
 }
 
-// ErasePersonalData removes what identifies the person: the address asked
-// and their name.
-func (s *Survey) ErasePersonalData() { s.To, s.Name = "", "" }
+// ErasePersonalData removes what identifies the person, the address asked
+// and their name, and revokes the survey's links: nothing new about the
+// person can come in through them.
+func (s *Survey) ErasePersonalData() { s.To, s.Name, s.Erased = "", "", true }
 
 // Open reports whether the survey can still be answered at now.
 func (s Survey) Open(now time.Time) bool {
