@@ -141,5 +141,9 @@ func (a *App) remind(ctx context.Context, sv survey.Survey) error {
 
 // advanceOther handles due records of the closed loop.
 func (a *App) advanceOther(ctx context.Context, d store.DueItem) error {
+	switch d.Kind {
+	case "reply":
+		return a.replyOwed(ctx, d.ID)
+	}
 	return fmt.Errorf("sweep: unknown due kind %q for %s", d.Kind, d.ID)
 }

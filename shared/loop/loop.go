@@ -89,13 +89,55 @@ type Task struct {
 	// MessageToCustomer is the owner's personal note, sent signed with their name.
 	MessageToCustomer string    `json:"message_to_customer,omitempty"`
 	NoteSentAt        time.Time `json:"note_sent_at,omitzero"`
-	RecoveryCheck     bool      `json:"recovery_check,omitempty"`
-	RecoverySurveyID  string    `json:"recovery_survey_id,omitempty"`
+	// Note follows the note after it is written, until it is delivered
+	// or a person is told it may not have been.
+	Note             NoteDelivery `json:"note,omitzero"`
+	RecoveryCheck    bool         `json:"recovery_check,omitempty"`
+	RecoverySurveyID string       `json:"recovery_survey_id,omitempty"`
 	// Token is the workflow's current task token: a secret, never shown.
 	Token   string `json:"token,omitempty"`
 	Failure string `json:"failure,omitempty"`
 	// Actions is what was done to the task, by whom, oldest first.
 	Actions []Action `json:"actions,omitempty"`
+}
+
+// NoteDelivery follows the owner's note to the customer: claimed by one
+// sender at a time, sent at least once, confirmed by the provider where it
+// can, and otherwise shown to a person.
+type NoteDelivery struct {
+	// ClaimedUntil: a sender holds the note until then. A claim that runs
+	// out without the note marked sent was a sender that died: the next
+	// attempt sends it again.
+	ClaimedUntil time.Time `json:"claimed_until,omitzero"`
+	Attempts     int       `json:"attempts,omitempty"`
+	MessageID    string    `json:"message_id,omitempty"`
+	DeliveredAt  time.Time `json:"delivered_at,omitzero"`
+	// Problem says why the note may not have reached the person (see the
+	// NoteProblem values); the owner is told (OwnerToldAt).
+	Problem     NoteProblem `json:"problem,omitempty"`
+	ProblemAt   time.Time   `json:"problem_at,omitzero"`
+	OwnerToldAt time.Time   `json:"owner_told_at,omitzero"`
+}
+
+// NoteProblem is why a note may not have reached its customer.
+type NoteProblem string
+
+// Why a note may not have arrived.
+const (
+	// NoteNotSent: every attempt to send it failed.
+	NoteNotSent NoteProblem = "not_sent"
+	// NoteBounced: the provider accepted it, the person's server refused it.
+	NoteBounced NoteProblem = "bounced"
+	// NoteUndeliverable: the address cannot receive messages (suppressed,
+	// invalid, or opted out at the provider).
+	NoteUndeliverable NoteProblem = "undeliverable"
+	// NoteNoAddress: the person has no address left to send it to.
+	NoteNoAddress NoteProblem = "no_address"
+)
+
+// NoteOwed reports whether the task has a note not yet handed to the provider.
+func (t Task) NoteOwed() bool {
+	return t.MessageToCustomer != "" && t.NoteSentAt.IsZero() && t.Note.Problem == ""
 }
 
 // ScoreChange is a person replacing their answer.

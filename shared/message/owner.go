@@ -116,6 +116,20 @@ func CustomerNoteSMS(to, ownerName, org, note string) SMS {
 	return SMS{To: to, Body: strings.TrimSpace(note) + " – " + ownerName + ", " + org}
 }
 
+// NoteProblemEmail tells whoever wrote a close-the-loop note that it may
+// not have reached the person, so they reach them another way.
+func NoteProblemEmail(to, writerName, customerName, what, url string) (Email, error) {
+	who := customerName
+	if who == "" {
+		who = "the customer"
+	}
+	return staffEmail(to, "Your note to "+who+" may not have reached them", []string{
+		"Hi " + FirstName(writerName) + ",",
+		"The personal note you wrote to " + who + " when you closed the follow-up " + what + ".",
+		"They have not heard from you yet: please reach them another way, and check their contact details.",
+	}, "", url, "See the follow-up")
+}
+
 // ContactFixEmail tells an owner that a customer's address does not work.
 func ContactFixEmail(to, ownerName, customerName, accountName, channel, address string) (Email, error) {
 	who := customerName

@@ -44,11 +44,11 @@ type Survey struct {
 	MessageIDs []string `json:"message_ids,omitempty"`
 	Clicks     Clicks   `json:"clicks,omitempty"`
 	// ScannerLogged avoids logging the same scanner burst on every fetch.
-	ScannerLogged bool   `json:"scanner_logged,omitempty"`
+	ScannerLogged bool `json:"scanner_logged,omitempty"`
 	// Erased marks a survey of a person whose personal data was erased:
 	// its links no longer work.
-	Erased bool `json:"erased,omitempty"`
-	ResponseID    string `json:"response_id,omitempty"`
+	Erased     bool   `json:"erased,omitempty"`
+	ResponseID string `json:"response_id,omitempty"`
 	// TaskID and OwnerName are set on recovery checks.
 	TaskID    string `json:"task_id,omitempty"`
 	OwnerName string `json:"owner_name,omitempty"`
