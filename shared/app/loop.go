@@ -382,7 +382,7 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		if !x.NoteOwed() {
 			return store.ErrNoChange
 		}
-		if now.Before(x.Note.ClaimedUntil) {
+		if claimed = take(&x.Note.ClaimedUntil, x.NoteSentAt, now, a.cfg.SendClaim); !claimed {
 			return &NoteInFlight{TaskID: x.ID, Until: x.Note.ClaimedUntil}
 		}
 		if x.Note.Attempts > 0 {
@@ -390,7 +390,6 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 			// handing the note over. Sending again may send it twice.
 			a.log.WarnContext(ctx, "note claimed earlier and never marked sent; sending it again", "task_id", x.ID, "attempts", x.Note.Attempts)
 		}
-		x.Note.ClaimedUntil, claimed = now.Add(a.cfg.SendClaim), true
 		x.Note.Attempts++
 		return nil
 	})

@@ -158,11 +158,9 @@ func (a *App) replyOwed(ctx context.Context, inboundID string) error {
 	now := a.Now()
 	claimed := false
 	rec, err := a.store.Messages.Update(ctx, inboundID, func(r *message.Record) error {
-		claimed = false
-		if r.Reply == "" || !r.RepliedAt.IsZero() || now.Before(r.ReplyUntil) {
+		if claimed = r.Reply != "" && take(&r.ReplyUntil, r.RepliedAt, now, a.cfg.SendClaim); !claimed {
 			return store.ErrNoChange
 		}
-		r.ReplyUntil, claimed = now.Add(a.cfg.SendClaim), true
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {

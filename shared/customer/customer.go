@@ -110,4 +110,9 @@ type Suppression struct {
 	Address string    `json:"address"`
 	Reason  string    `json:"reason"` // bounce, complaint, opted_out
 	At      time.Time `json:"at"`
+	// OwnerToldAt is when the account owner was told the contact needs
+	// fixing (for bounces and invalid numbers); a sender holds that email
+	// until OwnerTellingUntil.
+	OwnerToldAt       time.Time `json:"owner_told_at,omitzero"`
+	OwnerTellingUntil time.Time `json:"owner_telling_until,omitzero"`
 }

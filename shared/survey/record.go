@@ -38,8 +38,10 @@ type Survey struct {
 	AttemptedAt time.Time `json:"attempted_at,omitzero"`
 	SentAt      time.Time `json:"sent_at,omitzero"`
 	RemindAt    time.Time `json:"remind_at,omitzero"`
-	RemindedAt  time.Time `json:"reminded_at,omitzero"`
-	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	// RemindingUntil: a sweep holds the reminder until then.
+	RemindingUntil time.Time `json:"reminding_until,omitzero"`
+	RemindedAt     time.Time `json:"reminded_at,omitzero"`
+	ExpiresAt      time.Time `json:"expires_at,omitzero"`
 	// MessageIDs are the provider ids of the survey and its reminder.
 	MessageIDs []string `json:"message_ids,omitempty"`
 	Clicks     Clicks   `json:"clicks,omitempty"`
@@ -86,8 +88,14 @@ func (s Survey) NextDue() time.Time {
 		return s.SendingUntil
 	case Sent:
 		next := s.ExpiresAt
-		if s.RemindedAt.IsZero() && !s.RemindAt.IsZero() && s.RemindAt.Before(next) {
-			next = s.RemindAt
+		if s.RemindedAt.IsZero() && !s.RemindAt.IsZero() {
+			remind := s.RemindAt
+			if s.RemindingUntil.After(remind) {
+				remind = s.RemindingUntil // a claimed reminder: if its sweep died
+			}
+			if remind.Before(next) {
+				next = remind
+			}
 		}
 		if _, at, _ := s.Clicks.Settled(time.Time{}); !at.IsZero() && at.Before(next) {
 			next = at
