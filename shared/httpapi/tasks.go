@@ -30,6 +30,17 @@ type taskJSON struct {
 	Failure        string         `json:"failure,omitempty"`
 	// Actions is who did what to the task, and when.
 	Actions []loop.Action `json:"actions"`
+	// Note is where the personal note to the customer is, if one was written.
+	Note *noteJSON `json:"note,omitempty"`
+}
+
+type noteJSON struct {
+	Status      string           `json:"status"`
+	Problem     loop.NoteProblem `json:"problem,omitempty"`
+	SentAt      *time.Time       `json:"sent_at,omitempty"`
+	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
+	// WriterToldAt is when whoever wrote it was told it may not have arrived.
+	WriterToldAt *time.Time `json:"writer_told_at,omitempty"`
 }
 
 type ownerJSON struct {
@@ -68,6 +79,10 @@ func toTaskJSON(t loop.Task, now time.Time) taskJSON {
 	}
 	if out.Actions == nil {
 		out.Actions = []loop.Action{}
+	}
+	if st := t.NoteStatus(); st != "" {
+		out.Note = &noteJSON{Status: st, Problem: t.Note.Problem, SentAt: timePtr(t.NoteSentAt),
+			DeliveredAt: timePtr(t.Note.DeliveredAt), WriterToldAt: timePtr(t.Note.OwnerToldAt)}
 	}
 	if t.Status == loop.Done {
 		in := t.WithinSLA()

@@ -135,6 +135,25 @@ const (
 	NoteNoAddress NoteProblem = "no_address"
 )
 
+// NoteStatus says where the note to the customer is: "" (none written),
+// pending, sending, sent (handed to the provider), delivered (the
+// provider confirmed it) or not_delivered (see Note.Problem).
+func (t Task) NoteStatus() string {
+	switch {
+	case t.MessageToCustomer == "" && t.Note.Problem == "":
+		return ""
+	case t.Note.Problem != "":
+		return "not_delivered"
+	case !t.Note.DeliveredAt.IsZero():
+		return "delivered"
+	case !t.NoteSentAt.IsZero():
+		return "sent"
+	case !t.Note.ClaimedUntil.IsZero():
+		return "sending"
+	}
+	return "pending"
+}
+
 // NoteOwed reports whether the task has a note not yet handed to the provider.
 func (t Task) NoteOwed() bool {
 	return t.MessageToCustomer != "" && t.NoteSentAt.IsZero() && t.Note.Problem == ""
