@@ -624,19 +624,20 @@ func (a *App) notice(ctx context.Context, t loop.Task, recipientID string) (mess
 	return message.TaskNotice{
 		OwnerName: t.Owner().OwnerName, CustomerName: name, AccountName: acct.Name,
 		Question: message.Invite{Kind: t.Kind, Org: a.cfg.Org, Locale: "en", OwnerName: sv.OwnerName}.Question(),
-		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment, Changed: changedText(t),
+		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment, Changed: changedText(r),
 		DueAt: t.DueAt, Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
 		URL: a.taskLink(t.ID, recipientID),
 	}, nil
 }
 
-// changedText describes the latest change of the answer for staff emails.
-func changedText(t loop.Task) string {
-	c, ok := t.LastChange()
-	if !ok {
+// changedText describes, for staff emails, how the person changed the
+// answer that started the loop; read from the response itself, so an email
+// written while the task was being brought up to date still says it.
+func changedText(r survey.Response) string {
+	if r.UnhappyScore == nil || *r.UnhappyScore == r.Score {
 		return ""
 	}
-	return fmt.Sprintf("from %d / %d on %s", c.From, t.Kind.Scale().Max, c.At.UTC().Format("Mon 2 Jan 15:04 MST"))
+	return fmt.Sprintf("from %d / %d on %s", *r.UnhappyScore, r.Kind.Scale().Max, r.AnsweredAt.UTC().Format("Mon 2 Jan 15:04 MST"))
 }
 
 func (a *App) sendStaff(ctx context.Context, m message.Email, purpose string, t loop.Task) error {
