@@ -423,10 +423,17 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		return errors.Join(fmt.Errorf("notify customer %s: %w", t.ID, err), rerr)
 	}
 	a.logMessage(ctx, message.Record{ID: id, Channel: string(channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
-	if err := a.NoteSent(ctx, t.ID, id); err != nil {
-		// Sent: failing now would make the retry send it again. The
-		// provider's send event may still mark it.
-		a.log.WarnContext(ctx, "note sent but not marked", "task_id", t.ID, "message_id", id, "err", err)
+	// The note is out: marking it is retried here, not by the workflow,
+	// whose retry would send it again.
+	var markErr error
+	for range 3 {
+		if markErr = a.NoteSent(ctx, t.ID, id); markErr == nil {
+			break
+		}
+	}
+	if markErr != nil {
+		// The provider's send event may still mark it.
+		a.log.WarnContext(ctx, "note sent but not marked", "task_id", t.ID, "message_id", id, "err", markErr)
 	}
 	a.log.InfoContext(ctx, "close-the-loop note sent", "task_id", t.ID, "message_id", id)
 	return nil

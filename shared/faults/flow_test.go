@@ -114,6 +114,11 @@ func allowFor(plan *faults.Plan) allowance {
 			// the loop's next wait.
 			a.dupStaff = true
 		}
+		if sv, ok := strings.CutPrefix(op[len(op)-1], "SURVEY#"); ok && sv == app.RecoverySurveyID(taskOf(emailID)) {
+			// The recovery check is marked sent after the send: a fault on
+			// that mark and the sweeper sends it again (at-least-once).
+			a.dupSurvey[sv] = true
+		}
 		if strings.HasPrefix(h.Op, "Put MESSAGE#inbound-") || strings.HasPrefix(h.Op, "Get MESSAGE#inbound-") {
 			// The thank-you is marked sent after the send: a fault on the
 			// mark leaves it owed, and the sweeper sends it again once its
@@ -138,6 +143,7 @@ func allowFor(plan *faults.Plan) allowance {
 			// End User Messaging have no idempotency key to prevent it.
 			if h.Kind == faults.Ambiguous {
 				a.dupSurvey[app.SurveyID(interaction)] = true
+				a.dupSurvey[app.RecoverySurveyID(taskOf(interaction))] = true // the recovery check is a survey too
 			}
 		case "task", "escalation", "reminder":
 			// Staff emails are at-least-once too: retried after a send
