@@ -158,6 +158,10 @@ func (a *App) replyOwed(ctx context.Context, inboundID string) error {
 	now := a.Now()
 	claimed := false
 	rec, err := a.store.Messages.Update(ctx, inboundID, func(r *message.Record) error {
+		if r.Reply != "" && r.To == "" {
+			r.Reply, claimed = "", false // the person was erased: no one is owed it
+			return nil
+		}
 		if claimed = r.Reply != "" && take(&r.ReplyUntil, r.RepliedAt, now, a.cfg.SendClaim); !claimed {
 			return store.ErrNoChange
 		}
