@@ -201,3 +201,27 @@ func TestDevSMSScoreOutOfOwnScale(t *testing.T) {
 		t.Fatalf("responses = %+v, want CSAT 4 with comment \"fine\"", got)
 	}
 }
+
+// A page form that is not valid URL encoding is a 400 (as if nothing was
+// sent), not a 413: that is for a body over 64 KiB alone.
+func TestDevMalformedFormIs400(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	d.answerAs("int-form", "cust-ana", customerEmail, 2)
+	survey := pagePath(scoreLink(d.sentTo(customerEmail)[0], 3))
+	task := d.taskLink(ownerEmail)
+	for _, path := range []string{survey, task} {
+		r := d.raw(http.MethodPost, path, "application/x-www-form-urlencoded", "-", []byte("score=%zz&action=%"))
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("malformed form to %s: %d %s, want a 400 page", path[:3], r.Status, r.Header.Get("Content-Type"))
+		}
+		big := d.raw(http.MethodPost, path, "application/x-www-form-urlencoded", "-", []byte("comment="+strings.Repeat("x", 65<<10)))
+		if big.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("form over 64 KiB to %s: %d, want 413", path[:3], big.Status)
+		}
+	}
+	if got := d.tasks("status=open"); len(got) != 1 {
+		t.Errorf("open tasks after malformed forms: %+v, want the one, unchanged", got)
+	}
+}
