@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -179,6 +180,16 @@ func seedForFuzz(ctx context.Context, t *testing.T, base, key string) fuzzSeed {
 	t.Helper()
 	c := &apiClient{t: t, ctx: ctx, base: base, key: key, http: &http.Client{Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	// An SMS survey sent now, whatever the hour: the demo's may wait for
+	// the end of quiet hours.
+	var clock struct {
+		Now time.Time `json:"now"`
+	}
+	c.getJSON("/dev/clock", &clock)
+	c.postJSON("/v1/interactions", map[string]any{
+		"id": "fuzz-sms", "occurred_at": clock.Now.UTC().Format(time.RFC3339), "type": "delivery", "channel": "sms", "survey": "nps",
+		"account_id": "acme", "customer": map[string]any{"id": "cust-zoe", "name": "Zoe Park", "phone": fuzzPhone, "timezone": zoneAtNoon(clock.Now)},
+	}, http.StatusAccepted)
 	c.idle()
 	outbox := c.outbox()
 	// Ana (NPS) and Ben (CSAT) answer unhappily: two follow-ups.
@@ -237,14 +248,33 @@ func seedForFuzz(ctx context.Context, t *testing.T, base, key string) fuzzSeed {
 			}
 		}
 	}
-	if len(s.surveyTokens) == 0 || len(s.unsubscribeTokens) == 0 || len(s.taskTokens) == 0 || len(s.phones) == 0 {
+	if len(s.surveyTokens) == 0 || len(s.unsubscribeTokens) == 0 || len(s.taskTokens) == 0 || !slices.Contains(s.phones, fuzzPhone) {
 		t.Fatalf("seed lacks links or a phone: %+v", s)
 	}
-	s.customers = []string{"cust-ana", "cust-ben", "cust-lucia", "cust-kai"}
+	s.customers = []string{"cust-ana", "cust-ben", "cust-lucia", "cust-kai", "cust-zoe"}
 	s.people = []string{"dana", "maria", "sam"}
 	s.accounts = []string{"acme", "globex", "initech"}
 	s.session = c.dashboardSession()
 	return s
+}
+
+// fuzzPhone is the seeded SMS customer's number.
+const fuzzPhone = "+14155550123"
+
+// zoneAtNoon returns an IANA zone in which now is about noon, so the SMS
+// survey is not held for quiet hours.
+func zoneAtNoon(now time.Time) string {
+	off := (12 - now.UTC().Hour() + 24) % 24
+	if off > 12 {
+		off -= 24 // Etc/GMT covers UTC-12..UTC+14
+	}
+	switch {
+	case off > 0:
+		return fmt.Sprintf("Etc/GMT-%d", off) // POSIX sign: Etc/GMT-3 is UTC+3
+	case off < 0:
+		return fmt.Sprintf("Etc/GMT+%d", -off)
+	}
+	return "UTC"
 }
 
 func appendNew(list []string, v string) []string {
@@ -365,6 +395,17 @@ func (c *apiClient) getJSON(path string, v any) {
 	if err := json.Unmarshal(c.do(req, http.StatusOK), v); err != nil {
 		c.t.Fatalf("GET %s: %v", path, err)
 	}
+}
+
+func (c *apiClient) postJSON(path string, v any, want int) {
+	c.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req := c.request(http.MethodPost, path, "application/json", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	c.do(req, want)
 }
 
 func (c *apiClient) form(path string, v url.Values, want int) {
