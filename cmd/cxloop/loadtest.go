@@ -20,6 +20,9 @@ import (
 	"time"
 )
 
+// burstSize is how many interactions for one person arrive at once.
+const burstSize = 100
+
 // Bounds keep a load test a test: it never runs longer or sends more than this.
 const (
 	maxLoadCount    = 100_000
@@ -229,6 +232,30 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	if err := ingest.settle(ctx, lt); err != nil {
 		return err
 	}
+	// A burst for one person, every interaction with its own id: one
+	// survey is scheduled, the rest are skipped as throttled, none fails.
+	var scheduled atomic.Int64
+	burst := lt.parallel(ctx, "one person", burstSize, func(ctx context.Context, i int) error {
+		body := fmt.Appendf(nil, `{"id":"load-%s-burst-%d","occurred_at":"2026-11-23T10:00:00Z","type":"load","channel":"email","survey":"nps",`+
+			`"customer":{"id":"lc-%s-burst","name":"Load Person %d","email":"burst-%s@burst.example"},"account_id":%q}`, lt.run, i, lt.run, i, lt.run, acct)
+		var res struct {
+			Status string `json:"status"`
+			Reason string `json:"reason"`
+		}
+		if err := lt.call(ctx, "POST", lt.base+"/v1/interactions", "application/json", body, http.StatusAccepted, &res); err != nil {
+			return err
+		}
+		switch {
+		case res.Status == "scheduled":
+			scheduled.Add(1)
+		case res.Status != "skipped" || res.Reason != "throttled":
+			return fmt.Errorf("burst interaction %d: %s %s", i, res.Status, res.Reason)
+		}
+		return nil
+	})
+	if err := burst.settle(ctx, lt); err != nil {
+		return err
+	}
 
 	var outbox []struct {
 		To    string   `json:"to"`
@@ -317,6 +344,7 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	lostLoops := wantUnhappy - len(open.Tasks)
 	fmt.Fprintf(w, "cxloop loadtest against %s: %d interactions, %d clients\n", lt.base, n, lt.conc)
 	ingest.report(w)
+	burst.report(w)
 	answers.report(w)
 	answers.reportPart(w, "happy", func(i int) bool { return !unhappy(i) })
 	answers.reportPart(w, "unhappy", unhappy)
@@ -326,8 +354,9 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("stopped at the time limit before finishing")
 	}
-	if lostAnswers != 0 || lostLoops != 0 || dupEmails+dupAnswers != 0 || len(emails) != ingest.ok() ||
-		ingest.errors+answers.errors+completions.errors != 0 {
+	fmt.Fprintf(w, "one person: %d of %d interactions scheduled a survey, want 1\n", scheduled.Load(), burst.ok())
+	if lostAnswers != 0 || lostLoops != 0 || dupEmails+dupAnswers != 0 || len(emails) != ingest.ok() || scheduled.Load() != 1 ||
+		ingest.errors+burst.errors+answers.errors+completions.errors != 0 {
 		return errors.New("load test found lost, duplicated or failed work")
 	}
 	return nil

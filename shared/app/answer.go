@@ -36,6 +36,9 @@ func (a *App) verifySurvey(ctx context.Context, p token.Purpose, tok string) (su
 	if errors.Is(err, store.ErrNotFound) {
 		return survey.Survey{}, &Error{Code: NotFound, Message: "this link is not valid", Err: err}
 	}
+	if err == nil && sv.Erased {
+		return survey.Survey{}, &Error{Code: NotFound, Message: "this link is not valid"}
+	}
 	return sv, err
 }
 
@@ -95,6 +98,9 @@ var ErrClosed = &Error{Code: Conflict, Message: "this survey has closed"}
 // answer records a final answer and, if it is unhappy, starts the loop.
 func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment string, src survey.Source) (survey.Response, error) {
 	now := a.Now()
+	if sv.Erased {
+		return survey.Response{}, &Error{Code: NotFound, Message: "this survey is no longer open"}
+	}
 	if !sv.Open(now) {
 		return survey.Response{}, ErrClosed
 	}
@@ -110,7 +116,9 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 		return survey.Response{}, FieldError("comment", fmt.Sprintf("must be at most %d characters", MaxComment))
 	}
 	unhappy := a.cfg.Survey.Thresholds.Unhappy(sv.Kind, score)
+	changed := false
 	r, err := a.store.Responses.Upsert(ctx, ResponseID(sv.ID), func(r *survey.Response, exists bool) error {
+		changed = exists
 		if !exists {
 			*r = survey.Response{
 				ID: ResponseID(sv.ID), SurveyID: sv.ID, CustomerID: sv.CustomerID, AccountID: sv.AccountID,
@@ -118,6 +126,9 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 			}
 		}
 		r.Score, r.Comment, r.Source, r.AnsweredAt = score, comment, src, now
+		if unhappy && r.UnhappyScore == nil {
+			r.UnhappyScore = &score
+		}
 		// Once a loop has started it runs to the end even if the person
 		// changes their mind: someone still owes them a reply.
 		r.Unhappy = unhappy || r.LoopStarted
@@ -126,7 +137,11 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 	if err != nil {
 		return survey.Response{}, fmt.Errorf("answer %s: %w", sv.ID, err)
 	}
+	erased := false
 	if _, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+		if erased = x.Erased; erased {
+			return store.ErrNoChange
+		}
 		if x.Status == survey.Answered && x.ResponseID == r.ID {
 			return store.ErrNoChange
 		}
@@ -135,8 +150,31 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 	}); err != nil {
 		return survey.Response{}, fmt.Errorf("answer %s: mark answered: %w", sv.ID, err)
 	}
+	if erased {
+		// The person was erased while this answer came in (the erasure
+		// may have scrubbed before it landed): a new answer is dropped,
+		// a changed one keeps no words.
+		var err error
+		if changed {
+			_, err = a.store.Responses.Update(ctx, r.ID, func(x *survey.Response) error { x.ErasePersonalData(); return nil })
+		} else {
+			err = a.store.Responses.Delete(ctx, r.ID)
+		}
+		if err != nil {
+			return survey.Response{}, fmt.Errorf("answer %s: drop an answer that came in during its erasure: %w", sv.ID, err)
+		}
+		return survey.Response{}, &Error{Code: NotFound, Message: "this survey is no longer open"}
+	}
 	a.log.InfoContext(ctx, "answer recorded", "survey_id", sv.ID, "response_id", r.ID,
 		"score", r.Score, "unhappy", r.Unhappy, "source", string(src))
+	if changed {
+		// The follow-up shows the answer as it is now. A task created
+		// after this finds the new answer itself (AssignOwner reads it
+		// again once the task exists).
+		if _, err := a.syncTaskAnswer(ctx, r.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return survey.Response{}, fmt.Errorf("answer %s: update the follow-up: %w", sv.ID, err)
+		}
+	}
 	if r.Unhappy && !r.LoopStarted {
 		if err := a.StartLoop(ctx, r.ID); err != nil {
 			// Not lost: the response is due in the store and the sweeper retries.
@@ -176,7 +214,9 @@ func (a *App) StartLoop(ctx context.Context, responseID string) error {
 		return fmt.Errorf("start loop %s: %w", r.ID, err)
 	}
 	if _, err := a.store.Responses.Update(ctx, r.ID, func(x *survey.Response) error {
-		x.LoopStarted = true
+		// Unhappy too: a changed answer written while the loop was
+		// starting must not hide the loop it started.
+		x.LoopStarted, x.Unhappy = true, true
 		return nil
 	}); err != nil {
 		return fmt.Errorf("start loop %s: mark started: %w", r.ID, err)

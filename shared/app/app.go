@@ -31,7 +31,23 @@ type Config struct {
 	// TaskLinkTTL is how long an owner's task link works.
 	TaskLinkTTL time.Duration
 	Loop        loop.Policy
+	// SMSKeywords says who answers STOP and HELP texts.
+	SMSKeywords SMSKeywords
 }
+
+// SMSKeywords says who answers the STOP and HELP keywords.
+type SMSKeywords string
+
+// Who answers keywords.
+const (
+	// KeywordsProvider: AWS End User Messaging answers STOP and HELP and
+	// keeps its opt-out list (its default); cxloop records the opt-out
+	// and sends no keyword reply of its own.
+	KeywordsProvider SMSKeywords = "provider"
+	// KeywordsCxloop: cxloop answers them (self-managed opt-outs at the
+	// provider, and cxloop dev, which has no provider).
+	KeywordsCxloop SMSKeywords = "cxloop"
+)
 
 // DefaultConfig returns the brief's defaults.
 func DefaultConfig() Config {
@@ -42,6 +58,7 @@ func DefaultConfig() Config {
 		SendClaim:   2 * time.Minute,
 		TaskLinkTTL: 30 * 24 * time.Hour,
 		Loop:        loop.DefaultPolicy(),
+		SMSKeywords: KeywordsCxloop,
 	}
 }
 
@@ -56,6 +73,9 @@ func (c Config) Validate() error {
 	}
 	if c.SendClaim <= 0 || c.TaskLinkTTL <= 0 {
 		return fmt.Errorf("send claim and task link lifetime must be positive")
+	}
+	if c.SMSKeywords != KeywordsProvider && c.SMSKeywords != KeywordsCxloop {
+		return fmt.Errorf("SMS keywords must be answered by %q or %q, not %q", KeywordsProvider, KeywordsCxloop, c.SMSKeywords)
 	}
 	if err := c.Loop.Validate(); err != nil {
 		return err

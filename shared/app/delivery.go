@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cxloop/cxloop/shared/customer"
 	"github.com/cxloop/cxloop/shared/message"
@@ -29,21 +30,35 @@ const (
 // Undeliverable suppresses an address so nothing is sent to it again. A
 // hard bounce or an invalid number also tells the account owner that the
 // person's contact details need fixing: the person is still owed a voice.
-// surveyID (from the message's tags) may be empty. Repeats are harmless.
+// That email is at least once: it is marked on the suppression after it
+// is sent, and a repeat of the event sends it if it is not. surveyID (from
+// the message's tags) may be empty.
 func (a *App) Undeliverable(ctx context.Context, address, reason, surveyID string) error {
 	if address == "" {
 		return FieldError("address", "is required")
 	}
-	err := a.store.Suppressions.Create(ctx, customer.Suppression{Address: address, Reason: reason, At: a.Now()})
+	sup := customer.Suppression{Address: address, Reason: reason, At: a.Now()}
+	err := a.store.Suppressions.Create(ctx, sup)
 	if errors.Is(err, store.ErrConflict) {
-		return nil // already known: the owner was told the first time
-	}
-	if err != nil {
+		if sup, err = a.store.Suppressions.Get(ctx, address); err != nil {
+			return fmt.Errorf("suppress address: %w", err)
+		}
+	} else if err != nil {
 		return fmt.Errorf("suppress address: %w", err)
+	} else {
+		a.log.InfoContext(ctx, "address suppressed", "reason", reason, "survey_id", surveyID)
 	}
-	a.log.InfoContext(ctx, "address suppressed", "reason", reason, "survey_id", surveyID)
-	if (reason != ReasonBounce && reason != ReasonInvalid) || surveyID == "" {
+	if (sup.Reason != ReasonBounce && sup.Reason != ReasonInvalid) || surveyID == "" || !sup.OwnerToldAt.IsZero() {
 		return nil
+	}
+	now, claimed := a.Now(), false
+	if _, err := a.store.Suppressions.Update(ctx, address, func(s *customer.Suppression) error {
+		if claimed = take(&s.OwnerTellingUntil, s.OwnerToldAt, now, a.cfg.SendClaim); !claimed {
+			return store.ErrNoChange
+		}
+		return nil
+	}); err != nil || !claimed {
+		return err // another delivery of the event is telling them
 	}
 	sv, err := a.store.Surveys.Get(ctx, surveyID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -65,10 +80,33 @@ func (a *App) Undeliverable(ctx context.Context, address, reason, surveyID strin
 	m.Tags = map[string]string{"survey_id": sv.ID, "purpose": "contact_fix"}
 	id, err := a.mail.SendEmail(ctx, m)
 	if err != nil {
-		return fmt.Errorf("tell owner about undeliverable contact: %w", err)
+		_, rerr := a.store.Suppressions.Update(ctx, address, func(s *customer.Suppression) error {
+			s.OwnerTellingUntil = time.Time{}
+			return nil
+		})
+		return errors.Join(fmt.Errorf("tell owner about undeliverable contact: %w", err), rerr)
 	}
 	a.logMessage(ctx, message.Record{ID: id, Channel: "email", To: owner.Email, Purpose: "contact_fix", Subject: m.Subject, CustomerID: sv.CustomerID, SurveyID: sv.ID})
+	if _, err := a.store.Suppressions.Update(ctx, address, func(s *customer.Suppression) error {
+		s.OwnerToldAt, s.OwnerTellingUntil = a.Now(), time.Time{}
+		return nil
+	}); err != nil {
+		// Sent: failing now would make the event's retry send it again.
+		a.log.WarnContext(ctx, "owner told of an undeliverable contact, but not marked", "survey_id", sv.ID, "err", err)
+	}
 	return nil
+}
+
+// take claims a message for one sender until now+lease; false if it was
+// sent, or another sender holds it. A claim that ran out without the
+// message marked sent was a sender that died: taking it again sends the
+// message again (at least once, never lost).
+func take(until *time.Time, sent, now time.Time, lease time.Duration) bool {
+	if !sent.IsZero() || now.Before(*until) {
+		return false
+	}
+	*until = now.Add(lease)
+	return true
 }
 
 // undeliverableSend handles a send the provider refused for good: the

@@ -114,7 +114,7 @@ func (a *App) ResendTaskLink(ctx context.Context, id string) (loop.Task, error) 
 	if err != nil {
 		return t, fmt.Errorf("resend link %s: %w", id, err)
 	}
-	n, err := a.notice(ctx, t)
+	n, err := a.notice(ctx, t, owner.ID)
 	if err != nil {
 		return t, err
 	}

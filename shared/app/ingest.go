@@ -93,10 +93,16 @@ func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, 
 	// The customer record carries the throttle claim; its conditional write
 	// makes two concurrent interactions for one person send one survey.
 	_, err = a.store.Customers.Upsert(ctx, in.Customer.ID, func(c *customer.Customer, _ bool) error {
+		before := *c
 		c.ID = in.Customer.ID
 		c.Name, c.Email, c.Phone = in.Customer.Name, in.Customer.Email, in.Customer.Phone
 		c.Locale, c.Timezone, c.Erased = in.Customer.Locale, in.Customer.Timezone, false
-		c.UpdatedAt = now
+		if c.Contact() != before.Contact() || before.Erased {
+			// Only a change is a write: interactions that find the
+			// person as they were (a throttled burst) leave the record
+			// alone instead of contending for it.
+			c.UpdatedAt = now
+		}
 		standing := survey.Standing{
 			OptedOut:      c.OptOut.Has(in.Channel),
 			Suppressed:    suppressed,

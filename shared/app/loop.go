@@ -13,7 +13,6 @@ import (
 	"github.com/cxloop/cxloop/shared/message"
 	"github.com/cxloop/cxloop/shared/store"
 	"github.com/cxloop/cxloop/shared/survey"
-	"github.com/cxloop/cxloop/shared/token"
 )
 
 // The state machine's tasks. Each is idempotent: Step Functions retries
@@ -84,18 +83,64 @@ func (a *App) AssignOwner(ctx context.Context, in LoopInput) (LoopState, error) 
 	now := a.Now()
 	t := loop.Task{
 		ID: in.TaskID, ResponseID: r.ID, SurveyID: r.SurveyID, CustomerID: r.CustomerID, AccountID: r.AccountID,
-		Kind: r.Kind, Score: r.Score, CreatedAt: now, AnsweredAt: r.FirstAnsweredAt, DueAt: r.FirstAnsweredAt.Add(sla),
+		Kind: r.Kind, Score: loopScore(r), CreatedAt: now, AnsweredAt: r.FirstAnsweredAt, DueAt: r.FirstAnsweredAt.Add(sla),
 		Status: loop.Open, Owners: []loop.Holding{{OwnerID: owner.ID, OwnerName: owner.Name, Team: owner.Team, From: now}},
 	}
+	t.Record(now, loop.Assigned, loop.System, "to "+owner.Name)
 	if err := a.store.Tasks.Create(ctx, t); err != nil && !errors.Is(err, store.ErrConflict) {
 		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
 	}
-	t, err = a.store.Tasks.Get(ctx, in.TaskID)
-	if err != nil {
-		return LoopState{}, err
+	// The person may have changed their answer since it was read: an
+	// answer written before the task existed found no task to update.
+	if t, err = a.syncTaskAnswer(ctx, r.ID); err != nil {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
 	}
 	a.log.InfoContext(ctx, "follow-up assigned", "task_id", t.ID, "response_id", r.ID, "owner_id", t.Owner().OwnerID, "due_at", t.DueAt)
 	return a.state(t), nil
+}
+
+// loopScore is the answer that started the loop.
+func loopScore(r survey.Response) int {
+	if r.UnhappyScore != nil {
+		return *r.UnhappyScore
+	}
+	return r.Score
+}
+
+// syncTaskAnswer brings a response's task up to date with the answer as
+// it is now, and returns the task (ErrNotFound if there is none yet). An
+// owner already told of the task is told of the change.
+func (a *App) syncTaskAnswer(ctx context.Context, responseID string) (loop.Task, error) {
+	r, err := a.store.Responses.Get(ctx, responseID)
+	if err != nil {
+		return loop.Task{}, err
+	}
+	changed := false
+	t, err := a.store.Tasks.Update(ctx, TaskID(responseID), func(t *loop.Task) error {
+		changed = t.SetScore(r.Score, r.AnsweredAt)
+		if !changed {
+			return store.ErrNoChange
+		}
+		return nil
+	})
+	if err != nil || !changed || t.Status != loop.Open || t.NotifiedOwner == "" {
+		return t, err
+	}
+	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
+	if err == nil {
+		var n message.TaskNotice
+		if n, err = a.notice(ctx, t, owner.ID); err == nil {
+			var m message.Email
+			if m, err = message.AnswerChangedEmail(owner.Email, n); err == nil {
+				err = a.sendStaff(ctx, m, "answer_changed", t)
+			}
+		}
+	}
+	if err != nil {
+		// The task shows the answer as it is now; only the heads-up is missing.
+		a.log.WarnContext(ctx, "owner not told of a changed answer", "task_id", t.ID, "err", err)
+	}
+	return t, nil
 }
 
 // loopOwner is the owner resolved at ingest, or, if that person has since
@@ -150,7 +195,7 @@ func (a *App) sendTaskEmail(ctx context.Context, t loop.Task) error {
 	if err != nil {
 		return fmt.Errorf("notify %s: owner: %w", t.ID, err)
 	}
-	n, err := a.notice(ctx, t)
+	n, err := a.notice(ctx, t, owner.ID)
 	if err != nil {
 		return err
 	}
@@ -177,6 +222,7 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 		}
 		t.Level++
 		t.Escalations = append(t.Escalations, now)
+		t.Record(now, loop.Escalated, loop.System, "level "+strconv.Itoa(t.Level))
 		raised = true
 		return nil
 	})
@@ -189,13 +235,13 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 	if !raised && t.EscalationsNotified >= t.Level {
 		return a.state(t), nil
 	}
-	n, err := a.notice(ctx, t)
-	if err != nil {
-		return LoopState{}, err
-	}
 	owner, err := a.store.People.Get(ctx, t.Owner().OwnerID)
 	if err != nil {
 		return LoopState{}, fmt.Errorf("escalate %s: owner: %w", t.ID, err)
+	}
+	n, err := a.notice(ctx, t, owner.ID)
+	if err != nil {
+		return LoopState{}, err
 	}
 	if a.loopPolicy.RemindOwner(t) {
 		m, err := message.ReminderEmail(owner.Email, n)
@@ -211,7 +257,9 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 		return LoopState{}, fmt.Errorf("escalate %s: %w", t.ID, err)
 	}
 	if ok {
-		// The manager's link is their own view of the same task.
+		// The manager's link is their own: what they do through it is
+		// recorded as theirs.
+		n.URL = a.taskLink(t.ID, manager.ID)
 		m, err := message.EscalationEmail(manager.Email, manager.Name, n)
 		if err == nil {
 			err = a.sendStaff(ctx, m, "escalation", t)
@@ -278,14 +326,33 @@ func (a *App) RecordOutcome(ctx context.Context, in LoopInput) (LoopState, error
 	return a.state(t), nil
 }
 
+// NoteInFlight is returned to the state machine while another attempt
+// holds the note: the workflow retries after the claim runs out (its Go
+// type name is the ASL error name).
+type NoteInFlight struct {
+	TaskID string
+	Until  time.Time
+}
+
+func (e *NoteInFlight) Error() string {
+	return "the note of " + e.TaskID + " is being sent until " + e.Until.UTC().Format(time.RFC3339)
+}
+
 // NotifyCustomer sends the owner's personal note to the person, signed
-// with the owner's name, once.
+// by whoever closed the follow-up. It is at least once: the note is
+// claimed for SendClaim, sent, then marked sent, so a sender that died in
+// between leaves a claim that runs out and the next attempt (the
+// workflow's retry) sends it again. The provider's own confirmation, where
+// it has one (SES send events), marks the note sent even when the sender
+// died before it could. A note that cannot be sent is shown to a person:
+// the task records why, it is listed on the dashboard, and the owner is
+// told.
 func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 	t, err := a.store.Tasks.Get(ctx, in.TaskID)
 	if err != nil {
 		return fmt.Errorf("notify customer %s: %w", in.TaskID, err)
 	}
-	if t.MessageToCustomer == "" || !t.NoteSentAt.IsZero() {
+	if !t.NoteOwed() {
 		return nil
 	}
 	sv, err := a.store.Surveys.Get(ctx, t.SurveyID)
@@ -296,45 +363,182 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 	if err != nil {
 		return fmt.Errorf("notify customer %s: %w", t.ID, err)
 	}
-	owner := t.Owner()
-	var id, to string
-	// Claim first: a crash can lose the note, which the dashboard shows,
-	// but the person never gets it twice.
-	if _, err := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
-		if !x.NoteSentAt.IsZero() {
-			return &TaskClosed{TaskID: x.ID}
+	channel, to := survey.Email, c.Email
+	if to == "" || (sv.Channel == survey.SMS && c.Phone != "") {
+		channel, to = survey.SMS, c.Phone
+	}
+	if to == "" {
+		return a.noteProblem(ctx, t.ID, loop.NoteNoAddress)
+	}
+	if suppressed, err := a.store.Suppressed(ctx, to); err != nil {
+		return err
+	} else if suppressed {
+		return a.noteProblem(ctx, t.ID, loop.NoteUndeliverable)
+	}
+	now := a.Now()
+	claimed := false
+	t, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		claimed = false
+		if !x.NoteOwed() {
+			return store.ErrNoChange
 		}
-		x.NoteSentAt = a.Now()
+		if claimed = take(&x.Note.ClaimedUntil, x.NoteSentAt, now, a.cfg.SendClaim); !claimed {
+			return &NoteInFlight{TaskID: x.ID, Until: x.Note.ClaimedUntil}
+		}
+		if x.Note.Attempts > 0 {
+			// A claim ran out unmarked: its sender died, before or after
+			// handing the note over. Sending again may send it twice.
+			a.log.WarnContext(ctx, "note claimed earlier and never marked sent; sending it again", "task_id", x.ID, "attempts", x.Note.Attempts)
+		}
+		x.Note.Attempts++
 		return nil
-	}); err != nil {
-		var closed *TaskClosed
-		if errors.As(err, &closed) {
-			return nil
-		}
+	})
+	if err != nil || !claimed {
 		return err
 	}
-	if email := c.Email; email != "" && (sv.Channel == survey.Email || c.Phone == "") {
-		m, err := message.CustomerNote(email, c.Name, owner.OwnerName, a.cfg.Org, t.MessageToCustomer)
-		if err != nil {
-			return err
-		}
-		to = email
-		id, err = a.mail.SendEmail(ctx, m)
-		if err != nil {
-			return fmt.Errorf("notify customer %s: %w", t.ID, err)
-		}
-	} else if c.Phone != "" {
-		to = c.Phone
-		id, err = a.sms.SendSMS(ctx, message.CustomerNoteSMS(c.Phone, owner.OwnerName, a.cfg.Org, t.MessageToCustomer))
-		if err != nil {
-			return fmt.Errorf("notify customer %s: %w", t.ID, err)
+	tags := map[string]string{"task_id": t.ID, "purpose": "note"}
+	var id string
+	if channel == survey.Email {
+		var m message.Email
+		if m, err = message.CustomerNote(to, c.Name, t.Signer(), a.cfg.Org, t.MessageToCustomer); err == nil {
+			m.Tags = tags
+			id, err = a.mail.SendEmail(ctx, m)
 		}
 	} else {
-		return nil
+		m := message.CustomerNoteSMS(to, t.Signer(), a.cfg.Org, t.MessageToCustomer)
+		m.Tags = tags
+		id, err = a.sms.SendSMS(ctx, m)
 	}
-	a.logMessage(ctx, message.Record{ID: id, Channel: string(sv.Channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
+	if errors.Is(err, ErrInvalidAddress) || errors.Is(err, ErrProviderOptOut) {
+		return a.noteProblem(ctx, t.ID, loop.NoteUndeliverable)
+	}
+	if err != nil {
+		_, rerr := a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+			if !x.NoteOwed() {
+				return store.ErrNoChange
+			}
+			x.Note.ClaimedUntil = time.Time{} // the next attempt need not wait
+			return nil
+		})
+		return errors.Join(fmt.Errorf("notify customer %s: %w", t.ID, err), rerr)
+	}
+	a.logMessage(ctx, message.Record{ID: id, Channel: string(channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
+	// The note is out: marking it is retried here, not by the workflow,
+	// whose retry would send it again.
+	var markErr error
+	for range 3 {
+		if markErr = a.NoteSent(ctx, t.ID, id); markErr == nil {
+			break
+		}
+	}
+	if markErr != nil {
+		// The provider's send event may still mark it.
+		a.log.WarnContext(ctx, "note sent but not marked", "task_id", t.ID, "message_id", id, "err", markErr)
+	}
 	a.log.InfoContext(ctx, "close-the-loop note sent", "task_id", t.ID, "message_id", id)
 	return nil
+}
+
+// NoteSent marks a task's note as handed to the provider, by the sender
+// or by the provider's own send event, whichever comes first.
+func (a *App) NoteSent(ctx context.Context, taskID, messageID string) error {
+	now := a.Now()
+	_, err := a.store.Tasks.Update(ctx, taskID, func(x *loop.Task) error {
+		if !x.NoteSentAt.IsZero() {
+			return store.ErrNoChange
+		}
+		x.NoteSentAt, x.Note.MessageID, x.Note.ClaimedUntil = now, messageID, time.Time{}
+		return nil
+	})
+	return err
+}
+
+// noteProblem records why a note may not have reached its customer and
+// tells the owner, once (at least once: the mark follows the email). The
+// workflow goes on: the loop is closed, and a person knows.
+func (a *App) noteProblem(ctx context.Context, taskID string, problem loop.NoteProblem) error {
+	now := a.Now()
+	t, err := a.store.Tasks.Update(ctx, taskID, func(x *loop.Task) error {
+		if x.MessageToCustomer == "" || x.Note.Problem != "" {
+			return store.ErrNoChange
+		}
+		x.Note.Problem, x.Note.ProblemAt, x.Note.ClaimedUntil = problem, now, time.Time{}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("note problem %s: %w", taskID, err)
+	}
+	a.log.WarnContext(ctx, "close-the-loop note may not have reached the customer", "task_id", t.ID, "problem", string(t.Note.Problem))
+	if !t.Note.OwnerToldAt.IsZero() || t.Note.Problem == "" {
+		return nil
+	}
+	who := t.ClosedBy
+	if who == "" {
+		who = t.Owner().OwnerID
+	}
+	p, err := a.store.People.Get(ctx, who)
+	if err != nil {
+		return fmt.Errorf("note problem %s: who wrote it: %w", t.ID, err)
+	}
+	c, _ := a.store.Customers.Get(ctx, t.CustomerID)
+	m, err := message.NoteProblemEmail(p.Email, p.Name, c.Name, noteProblemText[t.Note.Problem], a.taskLink(t.ID, p.ID))
+	if err != nil {
+		return err
+	}
+	if err := a.sendStaff(ctx, m, "note_problem", t); err != nil {
+		return err
+	}
+	_, err = a.store.Tasks.Update(ctx, t.ID, func(x *loop.Task) error {
+		x.Note.OwnerToldAt = a.Now()
+		return nil
+	})
+	return err
+}
+
+// noteProblemText says what happened to a note, for its writer.
+var noteProblemText = map[loop.NoteProblem]string{
+	loop.NoteNotSent:       "could not be sent: every attempt failed",
+	loop.NoteBounced:       "was refused by their mail server (it bounced)",
+	loop.NoteUndeliverable: "could not be delivered: their address no longer accepts our messages",
+	loop.NoteNoAddress:     "could not be sent: we have no address for them any more",
+}
+
+// NoteEvent is what the provider reports about a message it was given.
+type NoteEvent string
+
+// What a provider reports about a note.
+const (
+	NoteEventSent      NoteEvent = "sent"
+	NoteEventDelivered NoteEvent = "delivered"
+	NoteEventBounced   NoteEvent = "bounced"
+)
+
+// NoteReport applies the provider's report about a task's note (SES
+// publishes send, delivery and bounce events for tagged messages).
+func (a *App) NoteReport(ctx context.Context, taskID, messageID string, ev NoteEvent) error {
+	var err error
+	switch ev {
+	case NoteEventSent:
+		err = a.NoteSent(ctx, taskID, messageID)
+	case NoteEventDelivered:
+		if err = a.NoteSent(ctx, taskID, messageID); err == nil {
+			now := a.Now()
+			_, err = a.store.Tasks.Update(ctx, taskID, func(x *loop.Task) error {
+				if !x.Note.DeliveredAt.IsZero() {
+					return store.ErrNoChange
+				}
+				x.Note.DeliveredAt = now
+				return nil
+			})
+		}
+	case NoteEventBounced:
+		err = a.noteProblem(ctx, taskID, loop.NoteBounced)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		a.log.WarnContext(ctx, "provider report about an unknown task's note", "task_id", taskID, "event", string(ev))
+		return nil
+	}
+	return err
 }
 
 // AskRecovery schedules the one-question recovery check: "Did {owner} put
@@ -371,7 +575,7 @@ func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
 	sv := survey.Survey{
 		ID: id, InteractionID: orig.InteractionID, CustomerID: c.ID, AccountID: t.AccountID, OwnerID: t.Owner().OwnerID,
 		Kind: survey.Recovery, Channel: orig.Channel, To: to, Name: c.Name, Locale: c.Locale, Timezone: c.Timezone,
-		Status: survey.Scheduled, CreatedAt: now, SendAt: d.SendAt, TaskID: t.ID, OwnerName: t.Owner().OwnerName,
+		Status: survey.Scheduled, CreatedAt: now, SendAt: d.SendAt, TaskID: t.ID, OwnerName: t.Signer(),
 	}
 	if err := a.store.Surveys.Create(ctx, sv); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("ask recovery %s: %w", t.ID, err)
@@ -391,7 +595,7 @@ func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
 // RecordFailure marks a loop whose workflow failed, so it shows on the
 // dashboard for a person to pick up.
 func (a *App) RecordFailure(ctx context.Context, in LoopInput) error {
-	_, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
+	t, err := a.store.Tasks.Update(ctx, in.TaskID, func(t *loop.Task) error {
 		if t.Status == loop.Done {
 			return store.ErrNoChange
 		}
@@ -403,11 +607,16 @@ func (a *App) RecordFailure(ctx context.Context, in LoopInput) error {
 		return nil
 	}
 	a.log.ErrorContext(ctx, "closed loop failed", "task_id", in.TaskID, "error", in.Error, "cause", in.Cause)
+	if err == nil && t.Status == loop.Done && t.NoteOwed() {
+		// The loop failed after the owner closed it, on the way to the
+		// customer: the note they wrote is shown, and they are told.
+		return a.noteProblem(ctx, t.ID, loop.NoteNotSent)
+	}
 	return err
 }
 
-// notice describes a task for staff emails.
-func (a *App) notice(ctx context.Context, t loop.Task) (message.TaskNotice, error) {
+// notice describes a task for a staff email to one person.
+func (a *App) notice(ctx context.Context, t loop.Task, recipientID string) (message.TaskNotice, error) {
 	r, err := a.store.Responses.Get(ctx, t.ResponseID)
 	if err != nil {
 		return message.TaskNotice{}, fmt.Errorf("task %s: %w", t.ID, err)
@@ -422,10 +631,20 @@ func (a *App) notice(ctx context.Context, t loop.Task) (message.TaskNotice, erro
 	return message.TaskNotice{
 		OwnerName: t.Owner().OwnerName, CustomerName: name, AccountName: acct.Name,
 		Question: message.Invite{Kind: t.Kind, Org: a.cfg.Org, Locale: "en", OwnerName: sv.OwnerName}.Question(),
-		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment,
+		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment, Changed: changedText(r),
 		DueAt: t.DueAt, Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
-		URL: a.link(token.Task, t.ID, a.cfg.TaskLinkTTL),
+		URL: a.taskLink(t.ID, recipientID),
 	}, nil
+}
+
+// changedText describes, for staff emails, how the person changed the
+// answer that started the loop; read from the response itself, so an email
+// written while the task was being brought up to date still says it.
+func changedText(r survey.Response) string {
+	if r.UnhappyScore == nil || *r.UnhappyScore == r.Score {
+		return ""
+	}
+	return fmt.Sprintf("from %d / %d on %s", *r.UnhappyScore, r.Kind.Scale().Max, r.AnsweredAt.UTC().Format("Mon 2 Jan 15:04 MST"))
 }
 
 func (a *App) sendStaff(ctx context.Context, m message.Email, purpose string, t loop.Task) error {

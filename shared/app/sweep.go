@@ -103,43 +103,66 @@ func (a *App) Advance(ctx context.Context, surveyID string) error {
 	return nil
 }
 
-// remind sends the one reminder. It is marked sent before sending, so a
-// crash can cost the reminder but never send two.
+// remind sends the one reminder, at least once: it is claimed for
+// SendClaim, sent, then marked, so a sweep that died in between leaves a
+// claim that runs out and a later sweep sends it again. A failed send
+// gives the claim back and the next sweep tries again, until the survey
+// expires.
 func (a *App) remind(ctx context.Context, sv survey.Survey) error {
 	now := a.Now()
 	claimed := false
 	sv, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
 		claimed = false
-		if x.Status != survey.Sent || !x.RemindedAt.IsZero() {
+		if claimed = x.Status == survey.Sent && take(&x.RemindingUntil, x.RemindedAt, now, a.cfg.SendClaim); !claimed {
 			return store.ErrNoChange
 		}
-		x.RemindedAt, claimed = now, true
 		return nil
 	})
 	if err != nil || !claimed {
 		return err
 	}
-	if _, blocked, err := a.blocked(ctx, sv); err != nil || blocked {
+	done := func(sentID string) error {
+		_, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+			x.RemindedAt, x.RemindingUntil = a.Now(), time.Time{}
+			if sentID != "" {
+				x.MessageIDs = append(x.MessageIDs, sentID)
+			}
+			return nil
+		})
 		return err
+	}
+	if reason, blocked, err := a.blocked(ctx, sv); err != nil {
+		return err
+	} else if blocked {
+		a.log.InfoContext(ctx, "reminder not sent", "survey_id", sv.ID, "reason", string(reason))
+		return done("")
 	}
 	// An answer whose survey update was lost to a crash still counts.
 	if _, err := a.store.Responses.Get(ctx, ResponseID(sv.ID)); err == nil {
-		return nil
+		return done("")
 	}
 	id, err := a.deliverSurvey(ctx, sv, true)
 	if err != nil {
-		a.log.WarnContext(ctx, "reminder not sent", "survey_id", sv.ID, "err", err)
-		return nil
+		_, rerr := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+			x.RemindingUntil = time.Time{}
+			return nil
+		})
+		return errors.Join(fmt.Errorf("remind %s: %w", sv.ID, err), rerr)
 	}
-	_, err = a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
-		x.MessageIDs = append(x.MessageIDs, id)
-		return nil
-	})
 	a.log.InfoContext(ctx, "reminder sent", "survey_id", sv.ID, "message_id", id)
-	return err
+	if err := done(id); err != nil {
+		// Sent: a failed mark means the next sweep after the claim sends
+		// it again, which is what at-least-once allows.
+		return fmt.Errorf("remind %s: mark sent: %w", sv.ID, err)
+	}
+	return nil
 }
 
 // advanceOther handles due records of the closed loop.
 func (a *App) advanceOther(ctx context.Context, d store.DueItem) error {
+	switch d.Kind {
+	case "reply":
+		return a.replyOwed(ctx, d.ID)
+	}
 	return fmt.Errorf("sweep: unknown due kind %q for %s", d.Kind, d.ID)
 }

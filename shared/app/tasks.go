@@ -33,13 +33,97 @@ type ReassignInput struct {
 	Reason  string `json:"reason" form:"reason" validate:"required,max=500,nocontrol"`
 }
 
-// TaskByToken resolves an owner's task link.
-func (a *App) TaskByToken(ctx context.Context, tok string) (loop.Task, error) {
-	id, err := a.signer.Verify(token.Task, tok, a.Now())
+// TaskAccess is a task as one person's emailed link opens it.
+type TaskAccess struct {
+	Task loop.Task
+	// Actor is the person the link was sent to.
+	Actor loop.Actor
+	// CanAct: that person holds the task now, or is a manager above
+	// whoever does. Anyone else sees the task and who holds it, and
+	// changes nothing.
+	CanAct bool
+}
+
+// Holder is who holds the task now, for a link that may not act.
+func (t TaskAccess) Holder() string { return t.Task.Owner().OwnerName }
+
+// taskSubject binds a task link to the person it is sent to. Task ids
+// never hold the separator.
+func taskSubject(taskID, personID string) string { return taskID + ":" + personID }
+
+// taskLink is the task page's URL for one person.
+func (a *App) taskLink(taskID, personID string) string {
+	return a.link(token.Task, taskSubject(taskID, personID), a.cfg.TaskLinkTTL)
+}
+
+// TaskByToken resolves a task link and says whether its person may act.
+func (a *App) TaskByToken(ctx context.Context, tok string) (TaskAccess, error) {
+	subject, err := a.signer.Verify(token.Task, tok, a.Now())
 	if err != nil {
-		return loop.Task{}, &Error{Code: NotFound, Message: "this link is not valid", Err: err}
+		return TaskAccess{}, &Error{Code: NotFound, Message: "this link is not valid", Err: err}
 	}
-	return a.Task(ctx, id)
+	taskID, personID, named := strings.Cut(subject, ":")
+	t, err := a.Task(ctx, taskID)
+	if err != nil {
+		return TaskAccess{}, err
+	}
+	acc := TaskAccess{Task: t}
+	if !named {
+		// A link from before links named their person: whoever holds it
+		// cannot be told apart from anyone it was forwarded to.
+		return acc, nil
+	}
+	p, err := a.store.People.Get(ctx, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return acc, nil // the person left the directory
+	} else if err != nil {
+		return TaskAccess{}, err
+	}
+	acc.Actor = loop.Actor{PersonID: p.ID, Name: p.Name, Via: "link"}
+	acc.CanAct, err = a.mayAct(ctx, t, p.ID)
+	return acc, err
+}
+
+// mayAct reports whether a person may act on the task: its holder, or a
+// manager anywhere above the holder (an escalation reached them).
+func (a *App) mayAct(ctx context.Context, t loop.Task, personID string) (bool, error) {
+	cur := t.Owner().OwnerID
+	if cur == personID {
+		return true, nil
+	}
+	seen := map[string]bool{}
+	for !seen[cur] {
+		seen[cur] = true
+		p, err := a.store.People.Get(ctx, cur)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		if p.ManagerID == "" {
+			return false, nil
+		}
+		if p.ManagerID == personID {
+			return true, nil
+		}
+		cur = p.ManagerID
+	}
+	return false, nil
+}
+
+// ErrNotHolder refuses an action through the link of someone who no
+// longer holds the task (nor manages whoever does).
+func errNotHolder(t loop.Task) error {
+	return &Error{Code: Conflict, Message: "this follow-up is now held by " + t.Owner().OwnerName + "; this link can no longer change it"}
+}
+
+// ActAs runs one of the task page's actions for the link's person,
+// refusing it if they may not act.
+func (a *App) ActAs(acc TaskAccess, act func(by loop.Actor) (loop.Task, error)) (loop.Task, error) {
+	if !acc.CanAct {
+		return acc.Task, errNotHolder(acc.Task)
+	}
+	return act(acc.Actor)
 }
 
 // Task returns a task by id.
@@ -53,27 +137,28 @@ func (a *App) Task(ctx context.Context, id string) (loop.Task, error) {
 
 // Acknowledge records the owner's first contact ("I'm on it"). It stops
 // the owner's reminders; the due time and manager escalation still hold.
-func (a *App) Acknowledge(ctx context.Context, id string) (loop.Task, error) {
+func (a *App) Acknowledge(ctx context.Context, id string, by loop.Actor) (loop.Task, error) {
 	now := a.Now()
 	t, err := a.store.Tasks.Update(ctx, id, func(t *loop.Task) error {
 		if !t.AcknowledgedAt.IsZero() || t.Status != loop.Open {
 			return store.ErrNoChange
 		}
 		t.AcknowledgedAt = now
+		t.Record(now, loop.Acknowledged, by, "")
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return loop.Task{}, &Error{Code: NotFound, Message: "no such task", Err: err}
 	}
 	if err == nil {
-		a.log.InfoContext(ctx, "follow-up acknowledged", "task_id", id)
+		a.log.InfoContext(ctx, "follow-up acknowledged", "task_id", id, "by", by.PersonID, "via", by.Via)
 	}
 	return t, err
 }
 
 // Complete closes a follow-up with its outcome. Completing a closed task
 // again changes nothing and is not an error.
-func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.Task, error) {
+func (a *App) Complete(ctx context.Context, id string, in CompleteInput, by loop.Actor) (loop.Task, error) {
 	if err := a.check(in); err != nil {
 		return loop.Task{}, err
 	}
@@ -85,7 +170,13 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 		if t.Status == loop.Done {
 			return store.ErrNoChange
 		}
-		t.Status, t.ClosedAt, t.ClosedBy = loop.Done, now, t.Owner().OwnerID
+		t.Status, t.ClosedAt, t.ClosedBy, t.ClosedByName = loop.Done, now, by.PersonID, by.Name
+		if by.PersonID == "" {
+			// An API client closes on the holder's behalf: the note, if
+			// any, is signed by the holder.
+			t.ClosedByName = t.Owner().OwnerName
+		}
+		t.Record(now, loop.Completed, by, string(in.Outcome))
 		t.Outcome, t.RootCause, t.Notes = in.Outcome, in.RootCause, strings.TrimSpace(in.Notes)
 		t.MessageToCustomer, t.RecoveryCheck = strings.TrimSpace(in.MessageToCustomer), in.RecoveryCheck
 		if t.AcknowledgedAt.IsZero() {
@@ -125,7 +216,7 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput) (loop.T
 
 // Reassign hands an open follow-up to another named person; the due time
 // stays, and the new owner gets the task email.
-func (a *App) Reassign(ctx context.Context, id string, in ReassignInput) (loop.Task, error) {
+func (a *App) Reassign(ctx context.Context, id string, in ReassignInput, by loop.Actor) (loop.Task, error) {
 	if err := a.check(in); err != nil {
 		return loop.Task{}, err
 	}
@@ -145,6 +236,7 @@ func (a *App) Reassign(ctx context.Context, id string, in ReassignInput) (loop.T
 		}
 		t.Owners = append(t.Owners, loop.Holding{OwnerID: p.ID, OwnerName: p.Name, Team: p.Team, From: now, Reason: strings.TrimSpace(in.Reason)})
 		t.AcknowledgedAt = time.Time{} // the new owner has not made contact yet
+		t.Record(now, loop.Reassigned, by, "to "+p.Name)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -153,7 +245,7 @@ func (a *App) Reassign(ctx context.Context, id string, in ReassignInput) (loop.T
 	if err != nil {
 		return loop.Task{}, err
 	}
-	a.log.InfoContext(ctx, "follow-up reassigned", "task_id", t.ID, "owner_id", p.ID)
+	a.log.InfoContext(ctx, "follow-up reassigned", "task_id", t.ID, "owner_id", p.ID, "by", by.PersonID, "via", by.Via)
 	if err := a.resume(ctx, t, "reassign"); err != nil {
 		return loop.Task{}, fmt.Errorf("reassign %s: %w", id, err)
 	}

@@ -31,6 +31,7 @@ var Variables = map[string]string{
 	"CXLOOP_EXPIRE_AFTER_DAYS":    "surveys stop taking answers after (14)",
 	"CXLOOP_QUIET_HOURS":          "SMS quiet hours in the customer's timezone, from-until (21-8)",
 	"CXLOOP_UNHAPPY_THRESHOLDS":   "highest unhappy score per kind (nps=6,csat=2,ces=3)",
+	"CXLOOP_SMS_KEYWORDS":         "who answers STOP and HELP texts: provider (End User Messaging, its default) or cxloop (self-managed opt-outs) (cxloop)",
 }
 
 // App returns the core's configuration from getenv, defaults filled in.
@@ -92,6 +93,7 @@ func parse(getenv func(string) string) (app.Config, error) {
 	c.Survey.ThrottleScope = survey.Scope(r.str("CXLOOP_THROTTLE_SCOPE", string(c.Survey.ThrottleScope)))
 	c.Survey.RemindAfter = r.duration("CXLOOP_REMIND_AFTER_HOURS", c.Survey.RemindAfter, time.Hour)
 	c.Survey.ExpireAfter = r.duration("CXLOOP_EXPIRE_AFTER_DAYS", c.Survey.ExpireAfter, day)
+	c.SMSKeywords = app.SMSKeywords(r.str("CXLOOP_SMS_KEYWORDS", string(c.SMSKeywords)))
 	if v := getenv("CXLOOP_QUIET_HOURS"); v != "" {
 		from, until, ok := strings.Cut(v, "-")
 		f, err1 := strconv.Atoi(strings.TrimSpace(from))

@@ -32,6 +32,14 @@ type Customer struct {
 	EraseCheckAt time.Time `json:"erase_check_at,omitzero"`
 }
 
+// Contact is what a source system says about how to reach the person.
+type Contact struct{ Name, Email, Phone, Locale, Timezone string }
+
+// Contact returns the person's contact details.
+func (c Customer) Contact() Contact {
+	return Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale, Timezone: c.Timezone}
+}
+
 // OptOut records the person's wish not to be asked, per channel or at all.
 type OptOut struct {
 	Email bool      `json:"email,omitempty"`
@@ -102,4 +110,9 @@ type Suppression struct {
 	Address string    `json:"address"`
 	Reason  string    `json:"reason"` // bounce, complaint, opted_out
 	At      time.Time `json:"at"`
+	// OwnerToldAt is when the account owner was told the contact needs
+	// fixing (for bounces and invalid numbers); a sender holds that email
+	// until OwnerTellingUntil.
+	OwnerToldAt       time.Time `json:"owner_told_at,omitzero"`
+	OwnerTellingUntil time.Time `json:"owner_telling_until,omitzero"`
 }

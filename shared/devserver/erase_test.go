@@ -118,3 +118,42 @@ func (d *dev) timelineHolds(texts ...string) []string {
 	}
 	return held
 }
+
+// Every link an erased person was sent stops working, and nothing new
+// about them is stored through one: not after the erasure, not after its
+// second pass.
+func TestEraseRevokesThePersonsLinks(t *testing.T) {
+	t.Parallel()
+	d := startDev(t)
+	d.seed()
+	m := d.surveyEmail("e-5")
+	page, unsub := pagePath(scoreLink(m, 9)), unsubLink(m)
+	want(t, d.postForm(page, answer(9, "fine")), http.StatusOK, "answer before the erasure")
+	d.erase()
+	for _, pass := range []string{"after the erasure", "after its second pass"} {
+		for _, link := range []string{scoreLink(m, 2), page} {
+			if r := d.get(link); r.Status != http.StatusNotFound {
+				t.Errorf("%s: GET %s = %d, want 404", pass, link, r.Status)
+			}
+		}
+		if r := d.postForm(page, answer(2, "Ana Lopez, 12 Rue de la Paix")); r.Status != http.StatusNotFound {
+			t.Errorf("%s: POST the survey form = %d, want 404", pass, r.Status)
+		}
+		if r := d.get(unsub); r.Status != http.StatusNotFound {
+			t.Errorf("%s: GET the unsubscribe link = %d, want 404", pass, r.Status)
+		}
+		if r := d.postForm(unsub, map[string][]string{"List-Unsubscribe": {"One-Click"}}); r.Status != http.StatusNotFound {
+			t.Errorf("%s: one-click unsubscribe POST = %d, want 404", pass, r.Status)
+		}
+		if got := d.responses(); len(got) != 1 || got[0].Score != 9 || got[0].Comment != "" {
+			t.Errorf("%s: responses = %+v, want the one score, no comment", pass, got)
+		}
+		if held := d.timelineHolds("Rue de la Paix"); len(held) > 0 {
+			t.Errorf("%s: timeline holds %q", pass, held)
+		}
+		d.advance("6m")
+	}
+	if n := len(d.tasks("status=open")); n != 0 {
+		t.Errorf("%d open follow-ups: a revoked link started a loop", n)
+	}
+}

@@ -183,7 +183,7 @@ func TestDevSMSUnclearStoresNothing(t *testing.T) {
 	d.seed()
 	d.smsSurvey("int-sms")
 
-	for _, body := range []string{"hello", "7th", "stop calling me 2"} {
+	for _, body := range []string{"hello", "7th", "please stop"} {
 		out := d.text(body)
 		if out.Action != "unclear" || !strings.Contains(out.Reply, "0-10") {
 			t.Errorf("%q: %+v, want a clarifying reply", body, out)
@@ -195,7 +195,7 @@ func TestDevSMSUnclearStoresNothing(t *testing.T) {
 	if got := d.sentTo(phone); len(got) != 4 {
 		t.Errorf("%d texts, want the survey and three clarifications", len(got))
 	}
-	// "stop calling me 2" was not an opt-out.
+	// "please stop" does not begin with a keyword: not an opt-out.
 	if out := d.text("3"); out.Action != "answered" {
 		t.Errorf("3 after the unclear texts: %+v", out)
 	}

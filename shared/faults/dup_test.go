@@ -246,7 +246,7 @@ func TestCompletingTwiceIsOneNote(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			if err := e.complete(id, emailNote); err != nil {
+			if err := e.complete(id, emailNote, false); err != nil {
 				t.Error(err)
 			}
 		})
@@ -260,7 +260,7 @@ func TestCompletingTwiceIsOneNote(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if err := e.complete(id, emailNote); err != nil { // and once more, later
+	if err := e.complete(id, emailNote, false); err != nil { // and once more, later
 		t.Fatal(err)
 	}
 	if err := e.advance("5m"); err != nil {

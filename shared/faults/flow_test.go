@@ -105,20 +105,25 @@ func TestEveryCallFailingOnce(t *testing.T) {
 // allowFor loosens the invariants exactly where the injected fault makes
 // a message go twice or go missing by design.
 func allowFor(plan *faults.Plan) allowance {
-	a := allowance{dupSurvey: map[string]bool{}, lostNote: map[string]bool{}}
+	a := allowance{dupSurvey: map[string]bool{}, dupNote: map[string]bool{}}
 	for _, h := range plan.Hits() {
 		op := strings.Fields(h.Op)
-		if task, ok := strings.CutPrefix(h.Op, "Put TASK#"); ok && h.Kind == faults.Ambiguous {
-			// The note is claimed (this Put) before it is sent: a claim
-			// that landed but was reported failed is retried, finds the
-			// claim and sends nothing. At-most-once, by design.
-			a.lostNote[task] = true
-		}
 		if strings.HasPrefix(h.Op, "Put TASK#") || strings.HasPrefix(h.Op, "Get TASK#") {
 			// The task email is at-least-once: it is marked sent after the
 			// send, so a fault on that mark means one more task email at
 			// the loop's next wait.
 			a.dupStaff = true
+		}
+		if sv, ok := strings.CutPrefix(op[len(op)-1], "SURVEY#"); ok && sv == app.RecoverySurveyID(taskOf(emailID)) {
+			// The recovery check is marked sent after the send: a fault on
+			// that mark and the sweeper sends it again (at-least-once).
+			a.dupSurvey[sv] = true
+		}
+		if strings.HasPrefix(h.Op, "Put MESSAGE#inbound-") || strings.HasPrefix(h.Op, "Get MESSAGE#inbound-") {
+			// The thank-you is marked sent after the send: a fault on the
+			// mark leaves it owed, and the sweeper sends it again once its
+			// claim runs out (at-least-once).
+			a.dupReply = true
 		}
 		if (h.Port != faults.MailerPort && h.Port != faults.TexterPort) || len(op) < 2 {
 			continue
@@ -138,20 +143,20 @@ func allowFor(plan *faults.Plan) allowance {
 			// End User Messaging have no idempotency key to prevent it.
 			if h.Kind == faults.Ambiguous {
 				a.dupSurvey[app.SurveyID(interaction)] = true
+				a.dupSurvey[app.RecoverySurveyID(taskOf(interaction))] = true // the recovery check is a survey too
 			}
 		case "task", "escalation", "reminder":
 			// Staff emails are at-least-once too: retried after a send
 			// that the provider took but reported failed.
 			a.dupStaff = a.dupStaff || h.Kind == faults.Ambiguous
 		case "reply":
-			// The thank-you is a courtesy; it is not retried, so that a
-			// retry never processes the text twice.
-			a.lostReply = h.Kind != faults.Ambiguous
-		case "":
-			// The note is at-most-once: claimed before sending.
-			if h.Kind != faults.Ambiguous {
-				a.lostNote[taskOf(interaction)] = true
-			}
+			// At-least-once: a reply the provider took but reported failed
+			// is owed still, and sent again.
+			a.dupReply = a.dupReply || h.Kind == faults.Ambiguous
+		case "note":
+			// At-least-once, the same way: the claim is given back after a
+			// failed send and the workflow's retry sends it.
+			a.dupNote[taskOf(interaction)] = a.dupNote[taskOf(interaction)] || h.Kind == faults.Ambiguous
 		}
 	}
 	return a

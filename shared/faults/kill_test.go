@@ -1,8 +1,8 @@
 package faults_test
 
 import (
-	"context"
 	"fmt"
+	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/faults"
 	"math/rand/v2"
 	"slices"
@@ -66,8 +66,9 @@ func killAndRestart(t *testing.T, background bool) {
 				}
 			}
 			// The last step may have "succeeded" on the dead server (the clock
-			// endpoint reports no store errors): let the sweeper run on the live one.
-			if err := steps[len(steps)-1].do(e); err != nil {
+			// endpoint reports no store errors): let the sweeper run on the
+			// live one, without moving time on by days again.
+			if err := settle(e); err != nil {
 				t.Errorf("recover after restart: %v", err)
 			}
 			done := rule.Call - 1
@@ -81,59 +82,42 @@ func killAndRestart(t *testing.T, background bool) {
 	}
 }
 
-// killAllowance names the at-least-once and at-most-once edges a death
-// at that point may hit: a survey handed to the outbox (the provider)
-// but not yet marked sent is sent again after the restart (documented in
-// Send); a note whose claim was stored but that was not yet handed over
-// is lost (documented in NotifyCustomer).
-//
-// Staff emails (task, escalation) are sent before they are marked, so a
-// death between the two sends one again: at-least-once, as the survey.
-// The SMS thank-you is never retried, so a death before it loses it. A
-// client that completes the follow-up right after the restart may do so
-// before the loop noticed the SLA had passed: no escalation then.
+// killAllowance names the at-least-once edges a death at that point may
+// hit: a message handed to the outbox (the provider) but not yet marked
+// sent is sent again after the restart. That holds for the survey (its
+// send claim runs out and the sweeper sends it), the note (its claim runs
+// out and the resumed workflow sends it) and the SMS thank-you (the
+// sweeper sends a reply still owed), and for staff emails (task,
+// escalation), which are sent before they are marked. A client that
+// completes the follow-up right after the restart may do so before the
+// loop noticed the SLA had passed: no escalation then.
 func killAllowance(e *env, done []string) allowance {
-	a := allowance{dupSurvey: map[string]bool{}, lostNote: map[string]bool{}, dupStaff: true, skipEscalation: true}
-	inbound := slices.Index(done, "Get MESSAGE#inbound-"+inboundID)
-	a.lostReply = inbound >= 0 && !slices.ContainsFunc(done[inbound:], func(op string) bool { return strings.HasPrefix(op, "Put OUTBOXMSG#sms-") })
+	a := allowance{dupSurvey: map[string]bool{}, dupNote: map[string]bool{}, dupStaff: true, skipEscalation: true}
 	byID := map[string]map[string]string{}
 	for _, m := range e.outbox() {
 		byID[m.ID] = m.Tags
 	}
-	for i, op := range done {
-		id, ok := strings.CutPrefix(op, "Put OUTBOXMSG#")
-		if !ok {
-			continue
-		}
-		sv := byID[id]["survey_id"]
-		if sv == "" || byID[id]["purpose"] != "survey" {
-			continue
-		}
-		marked := false
-		for _, later := range done[i+1:] {
-			marked = marked || later == "Put SURVEY#"+sv
-		}
-		a.dupSurvey[sv] = !marked
-	}
-	// The note is claimed (a Put of its task) and then handed over (a Put
-	// in the outbox): a death between the two loses it.
-	for _, id := range []string{emailID, smsID} {
-		task := taskOf(id)
-		tk, err := e.srv.App.Store().Tasks.Get(context.Background(), task)
-		if err != nil || tk.NoteSentAt.IsZero() {
-			continue
-		}
-		last := -1
+	// handedNotMarked reports whether a message of purpose was put in the
+	// outbox with no later Put of the record that marks it sent.
+	handedNotMarked := func(purpose string, match func(tags map[string]string) bool, mark string) bool {
 		for i, op := range done {
-			if op == "Put TASK#"+task {
-				last = i
+			id, ok := strings.CutPrefix(op, "Put OUTBOXMSG#")
+			if !ok || byID[id]["purpose"] != purpose || !match(byID[id]) {
+				continue
+			}
+			if !slices.Contains(done[i+1:], mark) {
+				return true
 			}
 		}
-		handed := false
-		for _, op := range done[last+1:] {
-			handed = handed || strings.HasPrefix(op, "Put OUTBOXMSG#")
-		}
-		a.lostNote[task] = last >= 0 && !handed
+		return false
 	}
+	for _, id := range []string{emailID, smsID} {
+		sv, task := app.SurveyID(id), taskOf(id)
+		a.dupSurvey[sv] = handedNotMarked("survey", func(t map[string]string) bool { return t["survey_id"] == sv }, "Put SURVEY#"+sv)
+		a.dupNote[task] = handedNotMarked("note", func(t map[string]string) bool { return t["task_id"] == task }, "Put TASK#"+task)
+		rec := app.RecoverySurveyID(task)
+		a.dupSurvey[rec] = handedNotMarked("survey", func(t map[string]string) bool { return t["survey_id"] == rec }, "Put SURVEY#"+rec)
+	}
+	a.dupReply = handedNotMarked("reply", func(map[string]string) bool { return true }, "Put MESSAGE#inbound-"+inboundID)
 	return a
 }

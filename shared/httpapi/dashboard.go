@@ -319,6 +319,7 @@ type dashView struct {
 	CloseRows       []countRow
 	Failed          []failedRow
 	FailedMore      int
+	Notes           []noteRow
 }
 
 type seriesRow struct {
@@ -341,6 +342,18 @@ type countRow struct {
 
 type failedRow struct {
 	ID, Owner, Answered, Failure string
+}
+
+type noteRow struct {
+	ID, Writer, At, Problem, Told string
+}
+
+// noteProblemLabels explain a note problem to a leader.
+var noteProblemLabels = map[loop.NoteProblem]string{
+	loop.NoteNotSent:       "could not be sent",
+	loop.NoteBounced:       "bounced",
+	loop.NoteUndeliverable: "address no longer accepts messages",
+	loop.NoteNoAddress:     "no address left",
 }
 
 func pct(v *float64) string {
@@ -427,6 +440,13 @@ func newDashView(rep report.Report, failed []loop.Task) dashView {
 	}
 	v.Close = newBarChart("close", closeBars)
 
+	for _, n := range rep.NotesNotDelivered {
+		told := "not yet"
+		if n.OwnerTold {
+			told = "yes"
+		}
+		v.Notes = append(v.Notes, noteRow{ID: n.TaskID, Writer: n.Writer, At: n.At.Format("2 Jan 2006 15:04"), Problem: noteProblemLabels[n.Problem], Told: told})
+	}
 	for i, t := range failed {
 		if i == maxFailedList {
 			v.FailedMore = len(failed) - i

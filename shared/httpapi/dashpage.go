@@ -172,6 +172,24 @@ func (v *dashView) write(p *page) {
 </table></div>
 </section>
 
+<section aria-labelledby="notes-h">
+<h2 id="notes-h">Notes that may not have reached the customer</h2>
+`)
+	if len(v.Notes) == 0 {
+		p.put("<p>Every personal note of this period was handed to the customer's provider.</p>\n")
+	} else {
+		p.put(`<p>The owner closed these loops with a personal note that may not have arrived: someone should reach the customer another way.</p>
+<div class="table-wrap" role="region" tabindex="0" aria-labelledby="tcap-notes"><table>
+<caption id="tcap-notes" class="sr">Notes that may not have reached the customer</caption>
+<thead><tr><th scope="col">Task</th><th scope="col">Written by</th><th scope="col">When</th><th scope="col">What happened</th><th scope="col">Writer told</th></tr></thead>
+<tbody>`)
+		for _, n := range v.Notes {
+			p.put("<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", n.ID, n.Writer, n.At, n.Problem, n.Told)
+		}
+		p.put("</tbody>\n</table></div>\n")
+	}
+	p.put(`</section>
+
 <section aria-labelledby="failed-h">
 <h2 id="failed-h">Failed loops</h2>
 `)

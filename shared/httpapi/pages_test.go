@@ -175,7 +175,7 @@ func TestPagesEscapeData(t *testing.T) {
 			form: url.Values{"List-Unsubscribe": {"One-Click"}}, code: http.StatusOK, want: []string{
 				`<p role="status">Done. You will not get surveys from ` + org + ` again.</p>`,
 			}, not: []string{"<form"}},
-		{name: "task", method: "GET", path: f.link(token.Task, "tk_open"), code: http.StatusOK, want: []string{
+		{name: "task", method: "GET", path: f.link(token.Task, "tk_open:ann"), code: http.StatusOK, want: []string{
 			"<title>Follow-up</title>", "<h1>Follow up with Ana " + esc + "</h1>",
 			`<dt>Status</dt><dd><span class="pill warn">open</span> · escalation level 1</dd>`,
 			"<dt>Owner</dt><dd>Ann " + esc + " (North " + esc + ")</dd>",
@@ -196,7 +196,7 @@ func TestPagesEscapeData(t *testing.T) {
 			"<h2>History with Ana</h2>",
 			`<tr><td><time datetime="2026-05-19T09:00:00Z">19 May 2026 09:00</time></td><td>answered 2 (NPS): Bad ` + esc + "</td></tr>",
 		}, not: []string{"First contact", "<h2>Outcome</h2>"}},
-		{name: "closed task", method: "GET", path: f.link(token.Task, "tk_done"), code: http.StatusOK, want: []string{
+		{name: "closed task", method: "GET", path: f.link(token.Task, "tk_done:ann"), code: http.StatusOK, want: []string{
 			"<h1>Follow up with a customer</h1>", `<span class="pill ok">done</span></dd>`,
 			`<a href="mailto:a+b@example.com">a+b@example.com</a>`, `<a href="tel:+34%20600%20000%20000">+34 600 000 000</a>`,
 			"<dt>First contact</dt><dd>19 May 2026 09:30 UTC</dd>", "<p>No comment.</p>",
@@ -204,19 +204,19 @@ func TestPagesEscapeData(t *testing.T) {
 			"<dt>Notes</dt><dd>n " + esc + "</dd>", "<dt>Note to customer</dt><dd>m " + esc + "</dd>",
 			"<h2>History with the customer</h2>",
 		}, not: []string{`name="action"`}},
-		{name: "task action refused", method: "POST", path: f.link(token.Task, "tk_open"),
+		{name: "task action refused", method: "POST", path: f.link(token.Task, "tk_open:ann"),
 			form: url.Values{"action": {hostile}}, code: http.StatusBadRequest, want: []string{
 				`<p class="error" role="alert">action must be acknowledge, complete or reassign.</p>`,
 			}},
-		{name: "task acknowledged", method: "POST", path: f.link(token.Task, "tk_ack"),
+		{name: "task acknowledged", method: "POST", path: f.link(token.Task, "tk_ack:ann"),
 			form: url.Values{"action": {"acknowledge"}}, code: http.StatusOK, want: []string{
 				`<p class="note" role="status">Noted: you&#39;re on it.`, "<dt>First contact</dt><dd>20 May 2026 15:00 UTC</dd>",
 			}, not: []string{`value="acknowledge"`}},
-		{name: "task reassigned", method: "POST", path: f.link(token.Task, "tk_reassign"),
+		{name: "task reassigned", method: "POST", path: f.link(token.Task, "tk_reassign:ann"),
 			form: url.Values{"action": {"reassign"}, "owner_id": {"mgr"}, "reason": {"r " + hostile}}, code: http.StatusOK, want: []string{
 				`<p class="note" role="status">Reassigned.`, "<li>Mgr " + esc + " from 20 May 2026 15:00 – r " + esc + "</li></ol>",
 			}},
-		{name: "task completed", method: "POST", path: f.link(token.Task, "tk_complete"),
+		{name: "task completed", method: "POST", path: f.link(token.Task, "tk_complete:ann"),
 			form: url.Values{"action": {"complete"}, "outcome": {"contacted"}, "root_cause": {hostile},
 				"notes": {"n " + hostile}, "message_to_customer": {"m " + hostile}}, code: http.StatusOK, want: []string{
 				`<p class="note" role="status">Thank you. The loop is closed.</p>`,

@@ -16,7 +16,8 @@ import (
 // renderTask sends the task page: what the customer said, the forms to
 // act on the task while it is open, its outcome once closed, and the
 // customer's history.
-func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, t loop.Task, code int, flash, problem string) {
+func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, acc app.TaskAccess, code int, flash, problem string) {
+	t := acc.Task
 	d, err := s.app.Detail(r.Context(), t)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -40,6 +41,9 @@ func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, t loop.Task,
 	}
 	if problem != "" {
 		p.put(`<p class="error" role="alert">%s</p>`+"\n", problem)
+	}
+	if !acc.CanAct && t.Status == loop.Open && problem == "" {
+		p.put(`<p class="note" role="status">%s holds this follow-up now. This link shows it but can no longer change it.</p>`+"\n", acc.Holder())
 	}
 	p.put(`<dl class="facts">`+"\n"+`<dt>Status</dt><dd><span class="pill %s">%s</span>`, class, string(st))
 	if t.Level != 0 {
@@ -67,13 +71,17 @@ func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, t loop.Task,
 	question := message.Invite{Kind: t.Kind, Org: s.app.Config().Org, OwnerName: d.Survey.OwnerName}.Question()
 	p.put("</dl>\n<h2>What they said</h2>\n<p><strong>%s</strong> to “%s”</p>\n",
 		fmt.Sprintf("%d / %d", d.Response.Score, t.Kind.Scale().Max), question)
+	if c, ok := t.LastChange(); ok {
+		p.put(`<p class="note">They changed their answer from %s on <time datetime="%s">%s</time>.</p>`+"\n",
+			fmt.Sprintf("%d / %d", c.From, t.Kind.Scale().Max), c.At.Format(time.RFC3339), c.At.Format("2 Jan 2006 15:04 MST"))
+	}
 	if d.Response.Comment != "" {
 		p.put(`<blockquote class="note">%s</blockquote>`+"\n", d.Response.Comment)
 	} else {
 		p.put("<p>No comment.</p>\n")
 	}
 
-	if t.Status == loop.Open {
+	if t.Status == loop.Open && acc.CanAct {
 		if t.AcknowledgedAt.IsZero() {
 			p.put(`<form method="post">
 <input type="hidden" name="action" value="acknowledge">
@@ -114,7 +122,7 @@ func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, t loop.Task,
 <button type="submit" class="secondary">Reassign</button>
 </form>
 `)
-	} else {
+	} else if t.Status != loop.Open {
 		p.put(`<h2>Outcome</h2>
 <dl class="facts">
 <dt>Outcome</dt><dd>%s</dd><dt>Root cause</dt><dd>%s</dd>
@@ -149,46 +157,54 @@ func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, t loop.Task,
 }
 
 func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) {
-	t, err := s.app.TaskByToken(r.Context(), r.PathValue("token"))
+	acc, err := s.app.TaskByToken(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderTask(w, r, t, http.StatusOK, "", "")
+	s.renderTask(w, r, acc, http.StatusOK, "", "")
 }
 
 // taskAction serves the task page's three forms.
 func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
-	t, err := s.app.TaskByToken(r.Context(), r.PathValue("token"))
+	acc, err := s.app.TaskByToken(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	if !readForm(w, r) {
-		s.renderTask(w, r, t, http.StatusRequestEntityTooLarge, "", "The form was too large.")
+		s.renderTask(w, r, acc, http.StatusRequestEntityTooLarge, "", "The form was too large.")
 		return
 	}
 	f := r.PostForm
-	var flash string
+	ctx, id := r.Context(), acc.Task.ID
+	var (
+		flash string
+		act   func(by loop.Actor) (loop.Task, error)
+	)
 	switch f.Get("action") {
 	case "acknowledge":
-		t, err = s.app.Acknowledge(r.Context(), t.ID)
+		act = func(by loop.Actor) (loop.Task, error) { return s.app.Acknowledge(ctx, id, by) }
 		flash = "Noted: you're on it. Reminders to you stop; the due time stays."
 	case "complete":
-		t, err = s.app.Complete(r.Context(), t.ID, app.CompleteInput{
+		in := app.CompleteInput{
 			Outcome: loop.Outcome(f.Get("outcome")), RootCause: f.Get("root_cause"), Notes: f.Get("notes"),
 			MessageToCustomer: f.Get("message_to_customer"), RecoveryCheck: f.Get("recovery_check") == "true",
-		})
+		}
+		act = func(by loop.Actor) (loop.Task, error) { return s.app.Complete(ctx, id, in, by) }
 		flash = "Thank you. The loop is closed."
 	case "reassign":
-		t, err = s.app.Reassign(r.Context(), t.ID, app.ReassignInput{OwnerID: f.Get("owner_id"), Reason: f.Get("reason")})
+		in := app.ReassignInput{OwnerID: f.Get("owner_id"), Reason: f.Get("reason")}
+		act = func(by loop.Actor) (loop.Task, error) { return s.app.Reassign(ctx, id, in, by) }
 		flash = "Reassigned. The new owner has been sent the follow-up."
 	default:
-		err = app.FieldError("action", "must be acknowledge, complete or reassign")
+		act = func(loop.Actor) (loop.Task, error) {
+			return acc.Task, app.FieldError("action", "must be acknowledge, complete or reassign")
+		}
 	}
-	if err != nil {
+	if _, err := s.app.ActAs(acc, act); err != nil {
 		if code := app.CodeOf(err); code == app.Invalid || code == app.Conflict {
-			cur, terr := s.app.TaskByToken(r.Context(), r.PathValue("token"))
+			cur, terr := s.app.TaskByToken(ctx, r.PathValue("token"))
 			if terr != nil {
 				s.pageError(w, r, terr)
 				return
@@ -199,7 +215,14 @@ func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderTask(w, r, t, http.StatusOK, flash, "")
+	// Read again through the link: after a reassignment its person may no
+	// longer act.
+	cur, err := s.app.TaskByToken(ctx, r.PathValue("token"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderTask(w, r, cur, http.StatusOK, flash, "")
 }
 
 // problemText turns a validation error into one sentence for a page.

@@ -28,6 +28,19 @@ type taskJSON struct {
 	WithinSLA      *bool          `json:"within_sla,omitempty"`
 	Response       taskResponse   `json:"response"`
 	Failure        string         `json:"failure,omitempty"`
+	// Actions is who did what to the task, and when.
+	Actions []loop.Action `json:"actions"`
+	// Note is where the personal note to the customer is, if one was written.
+	Note *noteJSON `json:"note,omitempty"`
+}
+
+type noteJSON struct {
+	Status      string           `json:"status"`
+	Problem     loop.NoteProblem `json:"problem,omitempty"`
+	SentAt      *time.Time       `json:"sent_at,omitempty"`
+	DeliveredAt *time.Time       `json:"delivered_at,omitempty"`
+	// WriterToldAt is when whoever wrote it was told it may not have arrived.
+	WriterToldAt *time.Time `json:"writer_told_at,omitempty"`
 }
 
 type ownerJSON struct {
@@ -42,6 +55,9 @@ type taskResponse struct {
 	Survey     string    `json:"survey"`
 	Score      int       `json:"score"`
 	AnsweredAt time.Time `json:"answered_at"`
+	// Changes lists how the person changed their answer after the loop
+	// started; Score is the answer as it is now.
+	Changes []loop.ScoreChange `json:"changes,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -58,7 +74,15 @@ func toTaskJSON(t loop.Task, now time.Time) taskJSON {
 		DueAt: t.DueAt, Status: t.StatusAt(now), Level: t.Level, CustomerID: t.CustomerID, AccountID: t.AccountID,
 		CreatedAt: t.CreatedAt, AcknowledgedAt: timePtr(t.AcknowledgedAt), ClosedAt: timePtr(t.ClosedAt),
 		Outcome: t.Outcome, RootCause: t.RootCause, Notes: t.Notes, Failure: t.Failure,
-		Response: taskResponse{ID: t.ResponseID, SurveyID: t.SurveyID, Survey: string(t.Kind), Score: t.Score, AnsweredAt: t.AnsweredAt},
+		Response: taskResponse{ID: t.ResponseID, SurveyID: t.SurveyID, Survey: string(t.Kind), Score: t.Score, AnsweredAt: t.AnsweredAt, Changes: t.ScoreChanges},
+		Actions:  t.Actions,
+	}
+	if out.Actions == nil {
+		out.Actions = []loop.Action{}
+	}
+	if st := t.NoteStatus(); st != "" {
+		out.Note = &noteJSON{Status: st, Problem: t.Note.Problem, SentAt: timePtr(t.NoteSentAt),
+			DeliveredAt: timePtr(t.Note.DeliveredAt), WriterToldAt: timePtr(t.Note.OwnerToldAt)}
 	}
 	if t.Status == loop.Done {
 		in := t.WithinSLA()
@@ -66,6 +90,9 @@ func toTaskJSON(t loop.Task, now time.Time) taskJSON {
 	}
 	return out
 }
+
+// apiClient is who acts through the API: the one deployment key.
+var apiClient = loop.Actor{Name: "API client", Via: "api"}
 
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -103,7 +130,7 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in)
+	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in, apiClient)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -117,7 +144,7 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in)
+	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in, apiClient)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -126,7 +153,7 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) acknowledgeTask(w http.ResponseWriter, r *http.Request) {
-	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"))
+	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"), apiClient)
 	if err != nil {
 		WriteError(w, r, err)
 		return

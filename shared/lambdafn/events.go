@@ -61,7 +61,10 @@ func InboundSMS(a *app.App, log *slog.Logger) func(context.Context, events.SNSEv
 	}
 }
 
-// SESEvents puts bounced and complaining addresses on the suppression list.
+// SESEvents puts bounced and complaining addresses on the suppression
+// list, and follows the owners' notes to customers: SES's send event marks
+// a note sent (even if its sender died before it could), its delivery
+// event confirms it, and a bounce shows it to a person.
 func SESEvents(a *app.App, log *slog.Logger) func(context.Context, events.SNSEvent) error {
 	return func(ctx context.Context, e events.SNSEvent) error {
 		var errs []error
@@ -71,6 +74,19 @@ func SESEvents(a *app.App, log *slog.Logger) func(context.Context, events.SNSEve
 				errs = append(errs, fmt.Errorf("sns message %s: %w", r.SNS.MessageID, err))
 				continue
 			}
+			tag := func(k string) string {
+				if v := n.Tags[k]; len(v) > 0 {
+					return v[0]
+				}
+				return ""
+			}
+			if task := tag("task_id"); task != "" && tag("purpose") == "note" {
+				if ev, ok := noteEvents[n.Kind]; ok {
+					if err := a.NoteReport(ctx, task, n.MessageID, ev); err != nil {
+						errs = append(errs, fmt.Errorf("ses %s %s: note of %s: %w", n.Kind, n.MessageID, task, err))
+					}
+				}
+			}
 			reason := ""
 			switch n.Kind {
 			case sesevent.BouncePermanent:
@@ -78,21 +94,25 @@ func SESEvents(a *app.App, log *slog.Logger) func(context.Context, events.SNSEve
 			case sesevent.Complaint:
 				reason = app.ReasonComplaint
 			default:
-				log.DebugContext(ctx, "ses event needs no action", "kind", string(n.Kind), "message_id", n.MessageID)
+				log.DebugContext(ctx, "ses event needs no suppression", "kind", string(n.Kind), "message_id", n.MessageID)
 				continue
 			}
-			surveyID := ""
-			if v := n.Tags["survey_id"]; len(v) > 0 {
-				surveyID = v[0]
-			}
 			for _, addr := range n.Addresses {
-				if err := a.Undeliverable(ctx, addr, reason, surveyID); err != nil {
+				if err := a.Undeliverable(ctx, addr, reason, tag("survey_id")); err != nil {
 					errs = append(errs, fmt.Errorf("ses %s %s: %w", n.Kind, n.MessageID, err))
 				}
 			}
 		}
 		return errors.Join(errs...)
 	}
+}
+
+// noteEvents maps what SES reports to what it means for a note.
+var noteEvents = map[sesevent.Kind]app.NoteEvent{
+	sesevent.Send:            app.NoteEventSent,
+	sesevent.Delivery:        app.NoteEventDelivered,
+	sesevent.BouncePermanent: app.NoteEventBounced,
+	sesevent.Complaint:       app.NoteEventDelivered, // it arrived; the complaint suppresses the address
 }
 
 // Sweep runs the sweeper on a schedule.

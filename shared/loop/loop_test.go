@@ -20,6 +20,9 @@ func TestWait(t *testing.T) {
 		{"fresh task waits until due", 0, answered, int64(p.SLA.Seconds()), false},
 		{"half way", 0, answered.Add(24 * time.Hour), 24 * 3600, false},
 		{"already late escalates at once", 0, due.Add(time.Hour), 1, false},
+		{"a fraction of a second before due rounds up", 0, due.Add(-1500 * time.Millisecond), 2, false},
+		{"a nanosecond before due waits a whole second", 0, due.Add(-time.Nanosecond), 1, false},
+		{"a fraction short of a day waits the whole day", 0, answered.Add(24*time.Hour + time.Millisecond), 24 * 3600, false},
 		{"level 1 waits for the next level", 1, due, int64(p.EscalateEvery.Seconds()), false},
 		{"last level waits without end", p.MaxEscalations, due.Add(72 * time.Hour), 0, true},
 	}

@@ -37,8 +37,24 @@ type Record struct {
 	SurveyID   string    `json:"survey_id,omitempty"`
 	TaskID     string    `json:"task_id,omitempty"`
 	SentAt     time.Time `json:"sent_at"`
+	// Reply is what an inbound text is answered with, kept before it is
+	// sent (ReplyFor says what the text did). A sender holds it until
+	// ReplyUntil; RepliedAt is when it went.
+	Reply      string    `json:"reply,omitempty"`
+	ReplyFor   string    `json:"reply_for,omitempty"`
+	ReplyUntil time.Time `json:"reply_until,omitzero"`
+	RepliedAt  time.Time `json:"replied_at,omitzero"`
 }
 
 // ErasePersonalData removes the address and the subject (which may name
 // the person).
 func (r *Record) ErasePersonalData() { r.To, r.Subject = "", "" }
+
+// ReplyDue is when a reply still owed must be sent by someone else than
+// the delivery that holds it: zero when none is owed.
+func (r Record) ReplyDue() time.Time {
+	if r.Reply == "" || !r.RepliedAt.IsZero() {
+		return time.Time{}
+	}
+	return r.ReplyUntil
+}

@@ -12,7 +12,11 @@ type TaskNotice struct {
 	CustomerName string
 	AccountName  string
 	Question     string
-	Score        string // "3 / 10"
+	Score        string // "3 / 10", the answer as it is now
+	// Changed says how the person changed their answer after the
+	// follow-up started ("from 2 / 10 on Tue 3 Nov 10:04 UTC"); empty if
+	// they did not.
+	Changed      string
 	Comment      string
 	DueAt        time.Time
 	URL          string // the owner's task page
@@ -41,7 +45,11 @@ func (n TaskNotice) facts() string {
 	if n.AccountName != "" {
 		s += " (" + n.AccountName + ")"
 	}
-	return fmt.Sprintf("%s answered %s to “%s”.", s, n.Score, n.Question)
+	f := fmt.Sprintf("%s answered %s to “%s”.", s, n.Score, n.Question)
+	if n.Changed != "" {
+		f += " They changed their answer to this " + n.Changed + "."
+	}
+	return f
 }
 
 func due(t time.Time) string { return t.UTC().Format("Mon 2 Jan 15:04 MST") }
@@ -53,6 +61,17 @@ func TaskEmail(to string, n TaskNotice) (Email, error) {
 		"Hi " + FirstName(n.OwnerName) + ",",
 		n.facts(),
 		"Please contact them personally, then record what you did and the outcome. This is due by " + due(n.DueAt) + ".",
+	}, n.Comment, n.URL, "Open the follow-up")
+}
+
+// AnswerChangedEmail tells the owner of an open follow-up that the person
+// changed their answer after the owner was told of it.
+func AnswerChangedEmail(to string, n TaskNotice) (Email, error) {
+	subject := n.CustomerName + " changed their answer"
+	return staffEmail(to, subject, []string{
+		"Hi " + FirstName(n.OwnerName) + ",",
+		n.facts(),
+		"The follow-up stays open until you close it: they are still owed a personal reply. It is due by " + due(n.DueAt) + ".",
 	}, n.Comment, n.URL, "Open the follow-up")
 }
 
@@ -95,6 +114,20 @@ func CustomerNote(to, customerName, ownerName, org, note string) (Email, error) 
 // CustomerNoteSMS is the note as a text.
 func CustomerNoteSMS(to, ownerName, org, note string) SMS {
 	return SMS{To: to, Body: strings.TrimSpace(note) + " – " + ownerName + ", " + org}
+}
+
+// NoteProblemEmail tells whoever wrote a close-the-loop note that it may
+// not have reached the person, so they reach them another way.
+func NoteProblemEmail(to, writerName, customerName, what, url string) (Email, error) {
+	who := customerName
+	if who == "" {
+		who = "the customer"
+	}
+	return staffEmail(to, "Your note to "+who+" may not have reached them", []string{
+		"Hi " + FirstName(writerName) + ",",
+		"The personal note you wrote to " + who + " when you closed the follow-up " + what + ".",
+		"They have not heard from you yet: please reach them another way, and check their contact details.",
+	}, "", url, "See the follow-up")
 }
 
 // ContactFixEmail tells an owner that a customer's address does not work.

@@ -30,29 +30,42 @@ type Reply struct {
 	Comment string
 }
 
-// The carrier-standard opt-out keywords, which AWS End User Messaging
-// also honours.
+// The opt-out keywords AWS End User Messaging honours on every number
+// (ARRET ... UNSUBSCRIBE), and STOPALL, which US carriers also treat as
+// one. End User Messaging acts on a message that begins with a keyword,
+// so cxloop reads the first word (or two, for "stop all" and "opt out")
+// the same way: the two never disagree about who opted out.
 var stopWords = map[string]bool{
-	"STOP": true, "STOPALL": true, "STOP ALL": true, "UNSUBSCRIBE": true,
-	"CANCEL": true, "END": true, "QUIT": true, "OPTOUT": true, "OPT OUT": true,
+	"ARRET": true, "CANCEL": true, "END": true, "OPT OUT": true, "OPTOUT": true, "QUIT": true,
+	"REMOVE": true, "STOP": true, "TD": true, "UNSUBSCRIBE": true,
+	"STOPALL": true, "STOP ALL": true,
 }
 
-// Parse reads body. Keywords count only when they are the whole message
-// (so "stop calling me, 2" is not an opt-out, and a score is read); a score
+// helpWords are the help keywords End User Messaging answers.
+var helpWords = map[string]bool{"HELP": true, "INFO": true}
+
+// Parse reads body. A message that begins with a keyword is that keyword,
+// as End User Messaging reads it ("stop calling me, 2" opts out); a score
 // is a leading number of at most two digits, ended by the message, a space
 // or punctuation ("7", "10!", "2 too slow", "8/10 great"), and may name its
 // scale ("9/10", "9 / 10", "4/5"), which is not part of the comment.
 func Parse(body string) Reply {
 	text := strings.TrimSpace(body)
-	word := strings.ToUpper(strings.Join(strings.FieldsFunc(text, func(r rune) bool {
+	words := strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsPunct(r) && r != '-'
-	}), " "))
-	word = strings.ReplaceAll(word, "-", " ")
-	switch {
-	case stopWords[word]:
-		return Reply{Kind: Stop}
-	case word == "HELP" || word == "INFO":
-		return Reply{Kind: Help}
+	})
+	if len(words) > 0 {
+		first := strings.ReplaceAll(words[0], "-", " ")
+		two := first
+		if len(words) > 1 {
+			two += " " + words[1]
+		}
+		switch {
+		case stopWords[first] || stopWords[two]:
+			return Reply{Kind: Stop}
+		case helpWords[first]:
+			return Reply{Kind: Help}
+		}
 	}
 	n := 0
 	for n < len(text) && n < 3 && text[n] >= '0' && text[n] <= '9' {

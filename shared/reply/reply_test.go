@@ -69,9 +69,16 @@ func TestParse(t *testing.T) {
 		{"help", help},
 		{"Help?", help},
 		{"INFO", help},
-		{"stop calling me 2", unclear}, // a keyword counts only as the whole message
+		{"ARRET", stop},
+		{"Remove", stop},
+		{"td", stop},
+		{"OPT-OUT", stop},
+		{"Stop please", stop},
+		{"stop calling me 2", stop}, // End User Messaging opts out a message that begins with a keyword
+		{"help me 3", help},
 		{"please stop", unclear},
-		{"help me 3", unclear},
+		{"stopped 2", unclear},
+		{"ending 2", unclear},
 		{"7th", unclear},
 		{"7.5", unclear},
 		{"7,5", unclear},
@@ -100,7 +107,7 @@ func TestParseStopWordsNeverScore(t *testing.T) {
 	t.Parallel()
 	// Whatever the punctuation and case, an opt-out keyword alone must opt out:
 	// carriers require it and End User Messaging enforces it anyway.
-	for _, w := range []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"} {
+	for _, w := range []string{"ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE", "STOPALL"} {
 		for _, variant := range []string{w, w + ".", w + "!", w + "!!", " " + w + " ", w + "?"} {
 			for _, c := range []func(string) string{identity, lower, title} {
 				body := c(variant)

@@ -167,6 +167,19 @@ type Report struct {
 	Groups       []Group  `json:"groups"`
 	SeriesUnit   string   `json:"series_unit"`
 	Series       []Point  `json:"series"`
+	// NotesNotDelivered lists the closed loops whose note to the customer
+	// may not have reached them, as of the report's instant: a person
+	// should reach them another way (their writer was told).
+	NotesNotDelivered []UndeliveredNote `json:"notes_not_delivered"`
+}
+
+// UndeliveredNote is a close-the-loop note that may not have arrived.
+type UndeliveredNote struct {
+	TaskID    string           `json:"task_id"`
+	Writer    string           `json:"writer"`
+	Problem   loop.NoteProblem `json:"problem"`
+	At        time.Time        `json:"at"`
+	OwnerTold bool             `json:"owner_told"`
 }
 
 // closeBounds are the histogram's lower bounds, in hours.
@@ -261,7 +274,7 @@ func ClosedLoop(tasks []loop.Task, recoveries []survey.Response, q Query) Report
 	}
 	rep := Report{
 		From: q.From.In(q.Loc), To: q.To.In(q.Loc), AsOf: asOf.In(q.Loc), TZ: q.Loc.String(),
-		GroupBy: q.GroupBy, Groups: []Group{},
+		GroupBy: q.GroupBy, Groups: []Group{}, NotesNotDelivered: []UndeliveredNote{},
 	}
 	bounds, unit := periods(q)
 	rep.SeriesUnit = unit
@@ -330,6 +343,12 @@ func ClosedLoop(tasks []loop.Task, recoveries []survey.Response, q Query) Report
 			if gt != nil {
 				gt.cause(t.RootCause)
 			}
+		}
+		if n := t.Note; n.Problem != "" && !n.ProblemAt.After(asOf) {
+			rep.NotesNotDelivered = append(rep.NotesNotDelivered, UndeliveredNote{
+				TaskID: t.ID, Writer: t.Signer(), Problem: n.Problem, At: n.ProblemAt.In(q.Loc),
+				OwnerTold: !n.OwnerToldAt.IsZero() && !n.OwnerToldAt.After(asOf),
+			})
 		}
 		if j, ok := recIdx[t.ID]; ok {
 			yes := recoveries[j].Score == 1

@@ -1,18 +1,27 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 )
 
 // ErrNoChange, returned by an update function, leaves the record as it is
 // and makes the update return it without error.
 var ErrNoChange = errors.New("store: no change")
 
-// maxAttempts bounds optimistic-concurrency retries of one update.
-const maxAttempts = 20
+// Optimistic-concurrency retries of one update: up to maxAttempts, each
+// after a random pause of up to retryBase·2ⁿ (at most retryCap), so that
+// writers who collided do not collide again in lockstep.
+const (
+	maxAttempts = 64
+	retryBase   = time.Millisecond
+	retryCap    = 50 * time.Millisecond
+)
 
 // Collection is a typed view of one kind of record in the table.
 type Collection[T any] struct {
@@ -52,6 +61,10 @@ func (c Collection[T]) put(ctx context.Context, v *T, cond Cond) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", c.kind, err)
 	}
+	return c.putData(ctx, v, data, cond)
+}
+
+func (c Collection[T]) putData(ctx context.Context, v *T, data []byte, cond Cond) error {
 	it := c.item(v)
 	it.Data = data
 	if _, err := c.table.Put(ctx, it, cond); err != nil {
@@ -77,12 +90,20 @@ func (c Collection[T]) Update(ctx context.Context, id string, fn func(*T) error)
 }
 
 // Upsert is Update that also creates: fn sees exists=false and a zero value.
+// An fn that leaves the record as it was writes nothing, so readers that
+// only check a record never contend with its writers.
 func (c Collection[T]) Upsert(ctx context.Context, id string, fn func(v *T, exists bool) error) (T, error) {
-	for range maxAttempts {
-		v, version, err := c.get(ctx, id)
+	for attempt := range maxAttempts {
+		var v T
+		it, err := c.table.Get(ctx, c.key(id))
 		exists := err == nil
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return v, err
+		switch {
+		case exists:
+			if v, err = c.decode(it); err != nil {
+				return v, err
+			}
+		case !errors.Is(err, ErrNotFound):
+			return v, fmt.Errorf("get %s %s: %w", c.kind, id, err)
 		}
 		if err := fn(&v, exists); err != nil {
 			if errors.Is(err, ErrNoChange) {
@@ -90,17 +111,39 @@ func (c Collection[T]) Upsert(ctx context.Context, id string, fn func(v *T, exis
 			}
 			return v, err
 		}
+		data, err := json.Marshal(&v)
+		if err != nil {
+			return v, fmt.Errorf("encode %s: %w", c.kind, err)
+		}
 		cond := IfAbsent()
 		if exists {
-			cond = IfVersion(version)
+			if bytes.Equal(data, it.Data) {
+				return v, nil
+			}
+			cond = IfVersion(it.Version)
 		}
-		err = c.put(ctx, &v, cond)
-		if errors.Is(err, ErrConflict) {
-			continue
+		err = c.putData(ctx, &v, data, cond)
+		if !errors.Is(err, ErrConflict) {
+			return v, err
 		}
-		return v, err
+		if err := pause(ctx, attempt); err != nil {
+			return v, fmt.Errorf("update %s %s: %w", c.kind, id, err)
+		}
 	}
 	return *new(T), fmt.Errorf("update %s %s: %d concurrent writers in a row: %w", c.kind, id, maxAttempts, ErrConflict)
+}
+
+// pause waits before retry attempt+1 of a write that lost a race.
+func pause(ctx context.Context, attempt int) error {
+	limit := min(retryCap, retryBase<<min(attempt, 16))
+	t := time.NewTimer(rand.N(limit) + 1)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Delete removes the record with id.

@@ -114,7 +114,9 @@ func responseItem(r *survey.Response) Item {
 
 func messageItem(m *message.Record) Item {
 	return Item{
-		Key:  id(keyMsg)(m.ID),
+		Key: id(keyMsg)(m.ID),
+		// An inbound text's reply that its delivery did not send.
+		GSI1: due(m.ReplyDue(), "reply", m.ID),
 		GSI2: timeline(m.CustomerID, m.SentAt, "message", m.ID),
 	}
 }

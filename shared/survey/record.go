@@ -38,22 +38,28 @@ type Survey struct {
 	AttemptedAt time.Time `json:"attempted_at,omitzero"`
 	SentAt      time.Time `json:"sent_at,omitzero"`
 	RemindAt    time.Time `json:"remind_at,omitzero"`
-	RemindedAt  time.Time `json:"reminded_at,omitzero"`
-	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	// RemindingUntil: a sweep holds the reminder until then.
+	RemindingUntil time.Time `json:"reminding_until,omitzero"`
+	RemindedAt     time.Time `json:"reminded_at,omitzero"`
+	ExpiresAt      time.Time `json:"expires_at,omitzero"`
 	// MessageIDs are the provider ids of the survey and its reminder.
 	MessageIDs []string `json:"message_ids,omitempty"`
 	Clicks     Clicks   `json:"clicks,omitempty"`
 	// ScannerLogged avoids logging the same scanner burst on every fetch.
-	ScannerLogged bool   `json:"scanner_logged,omitempty"`
-	ResponseID    string `json:"response_id,omitempty"`
+	ScannerLogged bool `json:"scanner_logged,omitempty"`
+	// Erased marks a survey of a person whose personal data was erased:
+	// its links no longer work.
+	Erased     bool   `json:"erased,omitempty"`
+	ResponseID string `json:"response_id,omitempty"`
 	// TaskID and OwnerName are set on recovery checks.
 	TaskID    string `json:"task_id,omitempty"`
 	OwnerName string `json:"owner_name,omitempty"`
 }
 
-// ErasePersonalData removes what identifies the person: the address asked
-// and their name.
-func (s *Survey) ErasePersonalData() { s.To, s.Name = "", "" }
+// ErasePersonalData removes what identifies the person, the address asked
+// and their name, and revokes the survey's links: nothing new about the
+// person can come in through them.
+func (s *Survey) ErasePersonalData() { s.To, s.Name, s.Erased = "", "", true }
 
 // Open reports whether the survey can still be answered at now.
 func (s Survey) Open(now time.Time) bool {
@@ -82,8 +88,14 @@ func (s Survey) NextDue() time.Time {
 		return s.SendingUntil
 	case Sent:
 		next := s.ExpiresAt
-		if s.RemindedAt.IsZero() && !s.RemindAt.IsZero() && s.RemindAt.Before(next) {
-			next = s.RemindAt
+		if s.RemindedAt.IsZero() && !s.RemindAt.IsZero() {
+			remind := s.RemindAt
+			if s.RemindingUntil.After(remind) {
+				remind = s.RemindingUntil // a claimed reminder: if its sweep died
+			}
+			if remind.Before(next) {
+				next = remind
+			}
 		}
 		if _, at, _ := s.Clicks.Settled(time.Time{}); !at.IsZero() && at.Before(next) {
 			next = at
@@ -121,6 +133,9 @@ type Response struct {
 	// FirstAnsweredAt stays when the person changes the answer, so the SLA
 	// runs from the first unhappy answer.
 	FirstAnsweredAt time.Time `json:"first_answered_at"`
+	// UnhappyScore is the first unhappy score: the answer that starts the
+	// closed loop, kept when the person changes it afterwards.
+	UnhappyScore *int `json:"unhappy_score,omitempty"`
 	// LoopStarted records that the closed loop was started for this
 	// answer; the sweeper starts loops for unhappy answers without it.
 	LoopStarted bool `json:"loop_started,omitempty"`

@@ -23,7 +23,10 @@ const (
 	Complaint Kind = "complaint"
 	// Delivery: the receiving server accepted the message.
 	Delivery Kind = "delivery"
-	// Other: any other event SES can publish (Send, Reject, Open, Click,
+	// Send: SES accepted the message for sending (published even when the
+	// caller of SendEmail died before it read the reply).
+	Send Kind = "send"
+	// Other: any other event SES can publish (Reject, Open, Click,
 	// DeliveryDelay, Rendering Failure, Subscription); nothing to do.
 	Other Kind = "other"
 )
@@ -118,6 +121,8 @@ func ParseNotification(body []byte) (Notification, error) {
 		}
 		out.Kind = Complaint
 		out.Addresses = addresses(n.Complaint.ComplainedRecipients)
+	case "Send":
+		out.Kind = Send
 	case "Delivery":
 		out.Kind = Delivery
 		if n.Delivery != nil {
