@@ -28,7 +28,7 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 	cd infra/tools && npm ci --no-audit --no-fund
 
 ## test: everything CI runs
-test: tools lint unit asl-validate difftest browser fuzz
+test: tools lint unit asl-validate difftest browser fuzz apifuzz
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -123,6 +123,12 @@ build:
 invoke:
 	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function> EVENT=<events/...json> (see ls events/)"; exit 2; fi
 	$(GO) run ./cmd/cxloop invoke --fn $(FN) --event $(EVENT)
+
+## apifuzz: schemathesis (infra/tools/.venv) against infra/openapi.yaml on a running cxloop dev, bounded in examples (about a minute here) and time (6 min at most); report in artifacts/apifuzz/; CXLOOP_APIFUZZ_SEED=n repeats a run, CXLOOP_APIFUZZ_EXAMPLES=500 goes deeper
+SCHEMATHESIS ?= $(CURDIR)/infra/tools/.venv/bin/schemathesis
+.PHONY: apifuzz
+apifuzz: tools
+	CXLOOP_REQUIRE_APIFUZZ=$${CI:+1} CXLOOP_SCHEMATHESIS=$(SCHEMATHESIS) $(GO) test -count=1 -tags apifuzz -run '^TestAPIFuzz$$' -timeout 8m -v ./cmd/cxloop/
 
 ## fuzz: run each fuzz target for a number of executions, about 10 s each on the CI machine (corpora in each package's testdata/fuzz); FUZZTIME=30s runs each for a duration instead
 # Counts, not durations: with a duration, Go 1.26's fuzzing coordinator can

@@ -108,10 +108,10 @@ func (a *App) answer(ctx context.Context, sv survey.Survey, score int, comment s
 		sc := sv.Kind.Scale()
 		return survey.Response{}, FieldError("score", fmt.Sprintf("must be a whole number from %d to %d", sc.Min, sc.Max))
 	}
-	comment = strings.TrimSpace(comment)
 	if !utf8.ValidString(comment) {
 		return survey.Response{}, FieldError("comment", "must be UTF-8 text")
 	}
+	comment = strings.TrimSpace(CleanText(comment))
 	if utf8.RuneCountInString(comment) > MaxComment {
 		return survey.Response{}, FieldError("comment", fmt.Sprintf("must be at most %d characters", MaxComment))
 	}

@@ -22,8 +22,8 @@ type PersonInput struct {
 
 // PutPerson creates or replaces an owner or manager.
 func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directory.Person, bool, error) {
-	if !ValidID(id) {
-		return directory.Person{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
+	if err := CheckID("id", id); err != nil {
+		return directory.Person{}, false, err
 	}
 	if err := a.check(in); err != nil {
 		return directory.Person{}, false, err
@@ -52,8 +52,8 @@ type AccountInput struct {
 // PutAccount creates or replaces an account. Its owner must be a known
 // person, or unhappy answers from the account would have nobody to go to.
 func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (directory.Account, bool, error) {
-	if !ValidID(id) {
-		return directory.Account{}, false, FieldError("id", "must be 1-128 characters without spaces, '/', '?', '#', '%'")
+	if err := CheckID("id", id); err != nil {
+		return directory.Account{}, false, err
 	}
 	if err := a.check(in); err != nil {
 		return directory.Account{}, false, err

@@ -16,7 +16,7 @@ import (
 // (POST /v1/interactions, or an EventBridge event with the same body).
 type Interaction struct {
 	ID         string         `json:"id" validate:"required,id"`
-	OccurredAt string         `json:"occurred_at" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
+	OccurredAt string         `json:"occurred_at" validate:"required,rfc3339"`
 	Type       string         `json:"type" validate:"required,max=64,nocontrol"`
 	Channel    survey.Channel `json:"channel" validate:"required,oneof=email sms"`
 	Survey     survey.Kind    `json:"survey" validate:"required,oneof=nps csat ces"`
@@ -31,7 +31,7 @@ type Contact struct {
 	Name     string `json:"name" validate:"required,max=200,nocontrol"`
 	Email    string `json:"email,omitempty" validate:"omitempty,email,max=254"`
 	Phone    string `json:"phone,omitempty" validate:"omitempty,e164"`
-	Locale   string `json:"locale,omitempty" validate:"omitempty,bcp47_language_tag"`
+	Locale   string `json:"locale,omitempty" validate:"omitempty,locale"`
 	Timezone string `json:"timezone,omitempty" validate:"omitempty,iana_tz"`
 }
 
@@ -43,7 +43,8 @@ const (
 
 // Ingest decides about one interaction and, if the person may be asked,
 // schedules the survey. The same id again returns the first result with
-// replay true. Each step is idempotent, so a retry after a crash at any
+// replay true. occurred_at must lie between EarliestOccurred and
+// MaxClockSkew from now; the locale is kept in its canonical BCP 47 form. Each step is idempotent, so a retry after a crash at any
 // point ends in the same state as one clean run.
 func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, error) {
 	if err := a.check(in); err != nil {
@@ -51,6 +52,13 @@ func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, 
 	}
 	if err := checkReachable(in); err != nil {
 		return survey.Result{}, false, err
+	}
+	occurred, _ := ParseTime(in.OccurredAt) // validated above
+	if err := checkOccurred(occurred, a.Now()); err != nil {
+		return survey.Result{}, false, err
+	}
+	if in.Customer.Locale != "" {
+		in.Customer.Locale, _ = a.validate.Locale(in.Customer.Locale) // validated above
 	}
 	if prior, err := a.store.Interactions.Get(ctx, in.ID); err == nil {
 		return prior.Result, true, nil
@@ -130,7 +138,6 @@ func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, 
 			return survey.Result{}, false, fmt.Errorf("ingest %s: %w", in.ID, err)
 		}
 	}
-	occurred, _ := time.Parse(time.RFC3339, in.OccurredAt) // validated above
 	rec := survey.Interaction{
 		ID: in.ID, Type: in.Type, Channel: in.Channel, Kind: in.Survey, OccurredAt: occurred.UTC(),
 		ReceivedAt: now, CustomerID: in.Customer.ID, AccountID: in.AccountID, OwnerID: owner.ID, Result: result,

@@ -60,7 +60,7 @@ func ParseReportTime(v, field string, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
+	if t, ok := ParseTime(v); ok {
 		return t, nil
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {

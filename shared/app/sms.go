@@ -20,10 +20,10 @@ type InboundSMS struct {
 	Body string `json:"body" validate:"max=1600"`
 	// PreviousMessageID is the id of our message this replies to, when the
 	// provider knows it (End User Messaging's previousPublishedMessageId).
-	PreviousMessageID string `json:"previous_message_id,omitempty" validate:"omitempty,max=256"`
+	PreviousMessageID string `json:"previous_message_id,omitempty" validate:"omitempty,id"`
 	// MessageID is the provider's id of this inbound text; a redelivery
 	// with the same id is recognised and does nothing.
-	MessageID string `json:"message_id,omitempty" validate:"omitempty,max=256"`
+	MessageID string `json:"message_id,omitempty" validate:"omitempty,id"`
 }
 
 // SMSOutcome says what an inbound text did.
@@ -48,6 +48,9 @@ type SMSOutcome struct {
 // before it is sent, and a redelivery of a text whose reply was not sent
 // sends it (and does nothing else).
 func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error) {
+	// A person's text is never refused for what is in it: stray control
+	// characters are dropped, not stored, and the rest is read.
+	in.Body = CleanText(in.Body)
 	if err := a.check(in); err != nil {
 		return SMSOutcome{}, err
 	}
@@ -104,7 +107,8 @@ func (a *App) ReceiveSMS(ctx context.Context, in InboundSMS) (SMSOutcome, error)
 			out.Action, out.Reply = "no_survey", message.Fill(cat.SMSNoSurvey, vars)
 		case !sv.Open(a.Now()):
 			out.Action, out.Reply = "closed", message.Fill(cat.Closed, vars)+"."
-		case !sv.Kind.Contains(parsed.Score):
+		case !sv.Kind.Contains(parsed.Score) || parsed.OutOf != 0 && parsed.OutOf != sv.Kind.Scale().Max:
+			// "4/5" to a 0-10 question is not a 4 on it: ask again.
 			out.Action, out.Reply = "out_of_range", message.Fill(cat.SMSOutOfRange, vars)
 		default:
 			r, err := a.answer(ctx, sv, parsed.Score, parsed.Comment, survey.FromSMS)

@@ -307,6 +307,10 @@ func (w withheld) Struct(any) error {
 	return fmt.Errorf("function %s is not set up to validate input (see awsapp.Functions)", w.function)
 }
 
+// Locale knows no locale; the core asks it only about input Struct passed,
+// which here is none.
+func (w withheld) Locale(string) (string, bool) { return "", false }
+
 func withholding(function string) (app.Mailer, app.Texter, app.Workflow, app.Queue) {
 	return withheld{function, Mail}, withheld{function, SMS}, withheld{function, Workflow}, withheld{function, Queue}
 }

@@ -224,6 +224,11 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Add("Vary", "Cookie")
 	q := r.URL.Query()
+	for _, k := range []string{"from", "to", "tz"} {
+		if q.Has(k) {
+			q.Set(k, strings.TrimSpace(q.Get(k))) // typed by a person
+		}
+	}
 	if q.Get("group_by") == "" {
 		q.Set("group_by", report.ByOwner)
 	}

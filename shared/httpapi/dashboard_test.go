@@ -294,6 +294,12 @@ func TestDashboardPage(t *testing.T) {
 		t.Errorf("team view: %d %s", res.StatusCode, page)
 	}
 
+	// A person may type spaces around what they mean.
+	res, page = b.do("GET", "/dashboard?group_by=team&tz=+Europe/Madrid+&from=2026-05-01+&to=+2026-05-21", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, `name="tz" value="Europe/Madrid"`) || !strings.Contains(page, `name="from" value="2026-05-01"`) {
+		t.Errorf("team view typed with spaces: %d %s", res.StatusCode, page)
+	}
+
 	res, page = b.do("GET", "/dashboard?from=2026-05-10&to=2026-05-01", nil)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(page, "From must be before to") || strings.Contains(page, "Headline figures") {
 		t.Errorf("bad range: %d %s", res.StatusCode, page)

@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -213,8 +214,7 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) surveySubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	if err := r.ParseForm(); err != nil {
+	if !readForm(w, r) {
 		s.notFound(w, http.StatusRequestEntityTooLarge, "Too large")
 		return
 	}
@@ -271,6 +271,23 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderUnsubscribe(w, view)
+}
+
+// readForm parses a page's form of at most MaxBody bytes, and reports
+// false only for one that is larger. A body that is not valid URL encoding
+// reads as an empty form: the handler then answers as to a form without
+// its fields (a 400 naming what is missing), not as to one too large.
+func readForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return false
+	}
+	if err != nil {
+		r.PostForm = url.Values{}
+	}
+	return true
 }
 
 // unsubscribe serves both the page's button and RFC 8058 one-click POSTs

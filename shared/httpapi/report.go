@@ -32,17 +32,18 @@ type reportParams struct {
 }
 
 // parseReportParams reads from, to (dates in tz, or RFC 3339 times),
-// group_by and tz.
+// group_by and tz, as given: " 2026-01-01" is not a date (the dashboard's
+// form, which people type in, trims its fields first).
 func parseReportParams(q url.Values) (reportParams, error) {
-	p := reportParams{GroupBy: q.Get("group_by"), TZ: strings.TrimSpace(q.Get("tz"))}
+	p := reportParams{GroupBy: q.Get("group_by"), TZ: q.Get("tz")}
 	var err error
 	if p.Loc, err = app.ReportLocation(p.TZ); err != nil {
 		return p, err
 	}
-	if p.From, err = app.ParseReportTime(strings.TrimSpace(q.Get("from")), "from", p.Loc); err != nil {
+	if p.From, err = app.ParseReportTime(q.Get("from"), "from", p.Loc); err != nil {
 		return p, err
 	}
-	if p.To, err = app.ParseReportTime(strings.TrimSpace(q.Get("to")), "to", p.Loc); err != nil {
+	if p.To, err = app.ParseReportTime(q.Get("to"), "to", p.Loc); err != nil {
 		return p, err
 	}
 	return p, nil

@@ -51,11 +51,12 @@ func New(a *app.App, cfg Config) *Server {
 	return s
 }
 
-// Handle adds a route, for local-only additions such as /dev/*.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// Handle adds a route, for local-only additions such as /dev/*. Its ids
+// in the path are checked as every route's are (see checkIDs).
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, checkIDs(h)) }
 
 func (s *Server) routes() {
-	api := func(h http.HandlerFunc) http.Handler { return s.requireKey(h) }
+	api := func(h http.HandlerFunc) http.Handler { return s.requireKey(checkIDs(h)) }
 	s.mux.Handle("PUT /v1/people/{id}", api(s.putPerson))
 	s.mux.Handle("PUT /v1/accounts/{id}", api(s.putAccount))
 	s.mux.Handle("POST /v1/interactions", api(s.postInteraction))
@@ -150,7 +151,7 @@ func newRequestID() string {
 // requireKey lets through requests bearing the API key.
 func (s *Server) requireKey(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got, ok := bearer(r.Header.Get("Authorization"))
 		if !ok || s.cfg.APIKey == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cxloop"`)
 			WriteError(w, r, app.Errorf(app.Unauthorized, "a valid API key is required: Authorization: Bearer <CXLOOP_API_KEY>"))
@@ -158,4 +159,49 @@ func (s *Server) requireKey(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// bearer reads the credentials of an Authorization header with the Bearer
+// scheme. The scheme's name is case-insensitive (RFC 9110 §11.1, so
+// "bearer" and "BEARER" are Bearer) and may be followed by more than one
+// space; the credentials are returned as sent.
+func bearer(header string) (string, bool) {
+	scheme, cred, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(cred, " "), true
+}
+
+// checkIDs refuses, with a 400 naming the parameter, a request whose path
+// carries an invalid id in a wildcard of its route named "id" or "…_id":
+// one rule (app.ValidID) for every route, before any handler or the store
+// sees the value. It relies on r.Pattern, which the ServeMux sets.
+func checkIDs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range idWildcards(r.Pattern) {
+			if err := app.CheckID(name, r.PathValue(name)); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// idWildcards lists the wildcards of a ServeMux pattern that hold ids.
+func idWildcards(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			return names
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		name = strings.TrimSuffix(name, "...")
+		if name == "id" || strings.HasSuffix(name, "_id") {
+			names = append(names, name)
+		}
+		rest = tail
+	}
 }

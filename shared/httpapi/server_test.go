@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -127,7 +128,10 @@ func TestAPIErrors(t *testing.T) {
 		{"no key", "PUT", "/v1/people/p1", "", []byte(`{}`), 401, "unauthorized", ""},
 		{"wrong key", "PUT", "/v1/people/p1", "Bearer nope", []byte(`{}`), 401, "unauthorized", ""},
 		{"key without Bearer", "PUT", "/v1/people/p1", key, []byte(`{}`), 401, "unauthorized", ""},
-		{"lowercase scheme", "PUT", "/v1/people/p1", "bearer " + key, []byte(`{}`), 401, "unauthorized", ""},
+		{"key with a trailing space", "GET", "/v1/responses", bearer + " ", nil, 401, "unauthorized", ""},
+		{"key in another case", "GET", "/v1/responses", "Bearer " + strings.ToUpper(key), nil, 401, "unauthorized", ""},
+		{"another scheme", "GET", "/v1/responses", "Basic " + key, nil, 401, "unauthorized", ""},
+		{"scheme run into the key", "GET", "/v1/responses", "Bearer" + key, nil, 401, "unauthorized", ""},
 		{"unknown route under /v1", "GET", "/v1/widgets", bearer, nil, 404, "not_found", ""},
 		{"unknown route needs the key first", "GET", "/v1/widgets", "", nil, 401, "unauthorized", ""},
 		{"wrong method under /v1", "DELETE", "/v1/interactions", bearer, nil, 404, "not_found", ""},
@@ -154,6 +158,104 @@ func TestAPIErrors(t *testing.T) {
 				t.Error("401 without WWW-Authenticate")
 			}
 		})
+	}
+}
+
+// The Authorization scheme's name is case-insensitive (RFC 9110 §11.1);
+// the key itself is compared exactly.
+func TestAPIBearerSchemeAnyCase(t *testing.T) {
+	t.Parallel()
+	f := newServer(t, key)
+	for _, auth := range []string{"Bearer " + key, "bearer " + key, "BEARER " + key, "bEaReR " + key, "Bearer   " + key} {
+		if w := serve(t, f.srv, "GET", "/v1/responses", auth, nil); w.Code != http.StatusOK {
+			t.Errorf("Authorization %q: %d %s, want 200", auth, w.Code, w.Body)
+		}
+	}
+}
+
+// Every id the API takes, in the path, the query or the body, follows one
+// rule (app.ValidID): one too long for the store's keys (2,048 bytes and
+// more used to be a 500), or "." or ".." (which no URL can reach), is a
+// 400 naming the field, and nothing is stored.
+func TestAPIRefusesBadIDs(t *testing.T) {
+	t.Parallel()
+	f := newServer(t, key)
+	bearer := "Bearer " + key
+	if w := serve(t, f.srv, "PUT", "/v1/people/maria", bearer, []byte(`{"name":"Maria","email":"maria@example.com"}`)); w.Code != http.StatusCreated {
+		t.Fatalf("PUT maria: %d %s", w.Code, w.Body)
+	}
+	long := strings.Repeat("a", 2048)
+	person := []byte(`{"name":"P","email":"p@example.com"}`)
+	complete := []byte(`{"outcome":"resolved","root_cause":"other"}`)
+	reassign := func(owner string) []byte { return []byte(`{"owner_id":"` + owner + `","reason":"holiday"}`) }
+	interaction := func(field, id string) []byte {
+		in := map[string]any{
+			"id": "int-1", "occurred_at": "2026-05-12T08:00:00Z", "type": "support_ticket", "channel": "email", "survey": "nps",
+			"account_id": "acme", "owner_id": "maria",
+			"customer": map[string]any{"id": "cust-1", "name": "Ana", "email": "ana@example.com"},
+		}
+		if c, ok := strings.CutPrefix(field, "customer."); ok {
+			in["customer"].(map[string]any)[c] = id
+		} else {
+			in[field] = id
+		}
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	type call struct {
+		method, path string
+		body         []byte
+		field        string
+	}
+	var calls []call
+	for _, id := range []string{long, strings.Repeat("b", 129), "%2E", "%2E%2E", ".%2E"} {
+		calls = append(calls,
+			call{"PUT", "/v1/people/" + id, person, "id"},
+			call{"PUT", "/v1/accounts/" + id, []byte(`{"name":"A","owner_id":"maria"}`), "id"},
+			call{"GET", "/v1/tasks/" + id, nil, "id"},
+			call{"POST", "/v1/tasks/" + id + "/complete", complete, "id"},
+			call{"POST", "/v1/tasks/" + id + "/reassign", reassign("maria"), "id"},
+			call{"POST", "/v1/tasks/" + id + "/acknowledge", nil, "id"},
+			call{"POST", "/v1/tasks/" + id + "/link", nil, "id"},
+			call{"GET", "/v1/customers/" + id + "/timeline", nil, "id"},
+			call{"DELETE", "/v1/customers/" + id, nil, "id"},
+			call{"GET", "/v1/tasks?owner_id=" + id, nil, "owner_id"},
+		)
+	}
+	for _, id := range []string{long, ".", ".."} {
+		calls = append(calls,
+			call{"PUT", "/v1/people/p1", []byte(`{"name":"P","email":"p@example.com","manager_id":"` + id + `"}`), "manager_id"},
+			call{"PUT", "/v1/accounts/acme", []byte(`{"name":"A","owner_id":"` + id + `"}`), "owner_id"},
+			call{"POST", "/v1/tasks/tk_1/reassign", reassign(id), "owner_id"},
+		)
+		for _, field := range []string{"id", "account_id", "owner_id", "customer.id"} {
+			calls = append(calls, call{"POST", "/v1/interactions", interaction(field, id), field})
+		}
+	}
+	t.Run("refused", func(t *testing.T) {
+		for _, c := range calls {
+			t.Run(c.method+" "+c.path[:min(len(c.path), 40)]+" "+c.field, func(t *testing.T) {
+				t.Parallel()
+				wantError(t, serve(t, f.srv, c.method, c.path, bearer, c.body), http.StatusBadRequest, "invalid", c.field)
+			})
+		}
+	})
+	st := store.New(f.table)
+	for _, id := range []string{"p1", ".", ".."} {
+		if _, err := st.People.Get(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("person %q: %v, want not stored", id, err)
+		}
+	}
+	for _, id := range []string{"acme", ".", ".."} {
+		if _, err := st.Accounts.Get(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account %q: %v, want not stored", id, err)
+		}
+	}
+	if _, err := st.Interactions.Get(t.Context(), "int-1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("interaction int-1: %v, want not stored", err)
 	}
 }
 

@@ -172,8 +172,7 @@ func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-	if err := r.ParseForm(); err != nil {
+	if !readForm(w, r) {
 		s.renderTask(w, r, acc, http.StatusRequestEntityTooLarge, "", "The form was too large.")
 		return
 	}

@@ -96,6 +96,12 @@ var apiClient = loop.Actor{Name: "API client", Via: "api"}
 
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	if owner := q.Get("owner_id"); owner != "" {
+		if err := app.CheckID("owner_id", owner); err != nil {
+			WriteError(w, r, err)
+			return
+		}
+	}
 	list, err := s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Status(q.Get("status")), OwnerID: q.Get("owner_id")})
 	if err != nil {
 		WriteError(w, r, err)

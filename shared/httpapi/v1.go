@@ -114,7 +114,7 @@ func queryTime(v, field string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
+	if t, ok := app.ParseTime(v); ok {
 		return t, nil
 	}
 	if t, err := time.Parse(time.DateOnly, v); err == nil {

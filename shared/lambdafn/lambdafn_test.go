@@ -153,3 +153,123 @@ func TestIngestEventRefusesBadDetailForTheDLQ(t *testing.T) {
 		})
 	}
 }
+
+// seedOwner puts an owner and their account in the directory.
+func seedOwner(t *testing.T, a *app.App) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := a.PutPerson(ctx, "maria", app.PersonInput{Name: "María García", Email: "maria@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.PutAccount(ctx, "acme", app.AccountInput{Name: "Acme", OwnerID: "maria"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An EventBridge interaction is held to the API's rules: an id that no URL
+// could reach, or an occurred_at that is not a time on Earth's clocks, is
+// a bad event for the DLQ, and nothing is stored.
+func TestIngestEventRefusesBadIDsAndTimes(t *testing.T) {
+	t.Parallel()
+	srv := startDev(t)
+	seedOwner(t, srv.App)
+	detail := func(id, occurred, account string) json.RawMessage {
+		return json.RawMessage(`{"id":"` + id + `","occurred_at":"` + occurred + `","type":"support_ticket","channel":"email","survey":"nps",` +
+			`"customer":{"id":"cust-ana","name":"Ana","email":"ana@example.com","locale":"en_GB"},"account_id":"` + account + `"}`)
+	}
+	now := srv.App.Now().Format(time.RFC3339)
+	for _, tt := range []struct {
+		name   string
+		detail json.RawMessage
+	}{
+		{"dot id", detail(".", now, "acme")},
+		{"dot-dot id", detail("..", now, "acme")},
+		{"account id of 2048 characters", detail("int-1", now, strings.Repeat("a", 2048))},
+		{"offset of 24 hours", detail("int-2", "2026-05-12T09:00:00+24:00", "acme")},
+		{"year 0000", detail("int-3", "0000-01-01T00:00:00Z", "acme")},
+		{"year 9999", detail("int-4", "9999-12-31T23:59:59Z", "acme")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := IngestEvent(srv.App)(context.Background(), events.EventBridgeEvent{Detail: tt.detail})
+			var bad *BadEvent
+			if !errors.As(err, &bad) {
+				t.Fatalf("err = %v, want a *BadEvent", err)
+			}
+		})
+	}
+	if list, err := srv.App.Timeline(context.Background(), "cust-ana"); err != nil || len(list) != 0 {
+		t.Errorf("refused events stored %+v (%v)", list, err)
+	}
+	res, err := IngestEvent(srv.App)(context.Background(), events.EventBridgeEvent{Detail: detail("int-ok", now, "acme")})
+	if err != nil || res.Status != app.StatusScheduled {
+		t.Fatalf("valid event: %+v, %v", res, err)
+	}
+	sv, err := srv.App.Store().Surveys.Get(context.Background(), res.SurveyID)
+	if err != nil || sv.Locale != "en-GB" {
+		t.Errorf("survey locale = %q (%v), want en_GB kept as en-GB", sv.Locale, err)
+	}
+}
+
+// Texts through the inbound SMS Lambda handler: "9 / 10" is a 9 without
+// a comment, control characters are dropped, and an inbound message id
+// that is not an id is refused (for SNS to retry and dead-letter), with
+// the answer unchanged.
+func TestInboundSMSReadsScaleAndDropsControls(t *testing.T) {
+	t.Parallel()
+	cfg := app.DefaultConfig()
+	cfg.Survey.QuietFrom, cfg.Survey.QuietUntil = 0, 0 // the test may run at any hour
+	srv, err := devserver.Start(context.Background(), devserver.Options{
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), APIKey: "k", Config: cfg,
+		Logger: slog.New(slog.DiscardHandler), Tick: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	ctx := context.Background()
+	seedOwner(t, srv.App)
+	const phone = "+14155550123"
+	_, _, err = srv.App.Ingest(ctx, app.Interaction{
+		ID: "int-sms", OccurredAt: srv.App.Now().Format(time.RFC3339), Type: "delivery", Channel: survey.SMS, Survey: survey.NPS,
+		Customer: app.Contact{ID: "cust-kai", Name: "Kai", Phone: phone}, AccountID: "acme",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(id, body string) events.SNSEvent {
+		msg, err := json.Marshal(map[string]string{
+			"originationNumber": phone, "destinationNumber": "+14155550999", "messageBody": body, "inboundMessageId": id,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events.SNSEvent{Records: []events.SNSEventRecord{{SNS: events.SNSEntity{MessageID: "sns-" + id[:min(len(id), 8)], Message: string(msg)}}}}
+	}
+	answer := func() survey.Response {
+		t.Helper()
+		list, err := srv.App.Responses(ctx, app.ResponseFilter{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("responses = %+v, %v; want one", list, err)
+		}
+		return list[0]
+	}
+	handle := InboundSMS(srv.App, slog.New(slog.DiscardHandler))
+	if err := handle(ctx, text("in-1", "9 / 10\x00")); err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(); r.Score != 9 || r.Comment != "" {
+		t.Errorf("9 / 10: score %d comment %q, want 9 and none", r.Score, r.Comment)
+	}
+	if err := handle(ctx, text("in-2", "3 slow\x1b[0m\x00 and late")); err != nil {
+		t.Fatal(err)
+	}
+	if r := answer(); r.Score != 3 || r.Comment != "slow[0m and late" {
+		t.Errorf("score %d comment %q, want 3 and %q", r.Score, r.Comment, "slow[0m and late")
+	}
+	if err := handle(ctx, text(strings.Repeat("x", 2048), "5")); err == nil {
+		t.Error("inbound message id of 2048 characters: no error")
+	}
+	if r := answer(); r.Score != 3 {
+		t.Errorf("after a refused text: score %d, want 3", r.Score)
+	}
+}

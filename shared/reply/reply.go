@@ -22,8 +22,11 @@ const (
 
 // Reply is a parsed text message.
 type Reply struct {
-	Kind    Kind
-	Score   int
+	Kind  Kind
+	Score int
+	// OutOf is the scale the person named after the score ("9/10",
+	// "4 / 5"), or 0: the app checks it is the survey's own.
+	OutOf   int
 	Comment string
 }
 
@@ -44,7 +47,8 @@ var helpWords = map[string]bool{"HELP": true, "INFO": true}
 // Parse reads body. A message that begins with a keyword is that keyword,
 // as End User Messaging reads it ("stop calling me, 2" opts out); a score
 // is a leading number of at most two digits, ended by the message, a space
-// or punctuation ("7", "10!", "2 too slow", "8/10 great").
+// or punctuation ("7", "10!", "2 too slow", "8/10 great"), and may name its
+// scale ("9/10", "9 / 10", "4/5"), which is not part of the comment.
 func Parse(body string) Reply {
 	text := strings.TrimSpace(body)
 	words := strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool {
@@ -79,11 +83,32 @@ func Parse(body string) Reply {
 		}
 	}
 	score, _ := strconv.Atoi(text[:n])
-	if after, ok := strings.CutPrefix(rest, "/10"); ok {
-		rest = after
-	}
+	outOf, rest := scale(rest)
 	comment := strings.TrimLeftFunc(rest, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsPunct(r)
 	})
-	return Reply{Kind: Score, Score: score, Comment: strings.TrimSpace(comment)}
+	return Reply{Kind: Score, Score: score, OutOf: outOf, Comment: strings.TrimSpace(comment)}
+}
+
+// scale reads a "/ M" (spaces allowed around the slash, M from 1 to 999)
+// from the start of rest and returns M and what follows it; without one
+// it returns 0 and rest as it is.
+func scale(rest string) (int, string) {
+	after, ok := strings.CutPrefix(strings.TrimLeft(rest, " \t"), "/")
+	if !ok {
+		return 0, rest
+	}
+	after = strings.TrimLeft(after, " \t")
+	n := 0
+	for n < len(after) && n < 4 && after[n] >= '0' && after[n] <= '9' {
+		n++
+	}
+	if n == 0 || n > 3 {
+		return 0, rest
+	}
+	m, _ := strconv.Atoi(after[:n])
+	if m == 0 {
+		return 0, rest
+	}
+	return m, after[n:]
 }

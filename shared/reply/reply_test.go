@@ -11,6 +11,9 @@ func TestParse(t *testing.T) {
 	score := func(n int, comment string) reply.Reply {
 		return reply.Reply{Kind: reply.Score, Score: n, Comment: comment}
 	}
+	outOf := func(n, of int, comment string) reply.Reply {
+		return reply.Reply{Kind: reply.Score, Score: n, OutOf: of, Comment: comment}
+	}
 	stop := reply.Reply{Kind: reply.Stop}
 	help := reply.Reply{Kind: reply.Help}
 	unclear := reply.Reply{Kind: reply.Unclear}
@@ -27,7 +30,19 @@ func TestParse(t *testing.T) {
 		{"2 too slow", score(2, "too slow")},
 		{"7, great", score(7, "great")},
 		{"7.", score(7, "")},
-		{"8/10 great", score(8, "great")},
+		{"8/10 great", outOf(8, 10, "great")},
+		{"9/10", outOf(9, 10, "")},
+		{"9 / 10", outOf(9, 10, "")},
+		{"9 /10", outOf(9, 10, "")},
+		{"9/ 10 - quick and kind", outOf(9, 10, "quick and kind")},
+		{"4/5", outOf(4, 5, "")},
+		{"4 / 5 fine", outOf(4, 5, "fine")},
+		{"6/7", outOf(6, 7, "")},
+		{"8/10great", outOf(8, 10, "great")},
+		{"3/100", outOf(3, 100, "")}, // not our scale: the app says so
+		{"9 / great", score(9, "great")},
+		{"9/0", score(9, "0")},
+		{"9/1000 wow", score(9, "1000 wow")},
 		{"3 - waited an hour", score(3, "waited an hour")},
 		{"2\ntoo slow", score(2, "too slow")},
 		{"11", score(11, "")}, // a score off the scale is the app's to refuse, with a hint
