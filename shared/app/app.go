@@ -33,6 +33,9 @@ type Config struct {
 	Loop        loop.Policy
 	// SMSKeywords says who answers STOP and HELP texts.
 	SMSKeywords SMSKeywords
+	// InitialAPIKey is the deployment's configured key (CXLOOP_API_KEY):
+	// the first admin key. Empty: only keys made through the API work.
+	InitialAPIKey string
 }
 
 // SMSKeywords says who answers the STOP and HELP keywords.

@@ -15,6 +15,7 @@ const (
 	NotFound     Code = "not_found"    // unknown id or an invalid link
 	Conflict     Code = "conflict"     // the request clashes with the current state
 	Unauthorized Code = "unauthorized" // missing or wrong credentials
+	Forbidden    Code = "forbidden"    // valid credentials without the right to do this
 	Internal     Code = "internal"     // everything else: detail is logged, never shown
 )
 

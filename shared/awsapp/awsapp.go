@@ -266,6 +266,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 	for _, a := range adapters {
 		a.Connect(conn, &deps)
 	}
+	cfg.InitialAPIKey = getenv("CXLOOP_API_KEY")
 	a, err := app.New(cfg, deps)
 	if err != nil {
 		return nil, err

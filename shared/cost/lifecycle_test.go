@@ -318,6 +318,7 @@ func newEnv(t *testing.T) *env {
 	}
 	acfg := app.DefaultConfig()
 	acfg.BaseURL = baseURL
+	acfg.InitialAPIKey = apiKey
 	a, err := app.New(acfg, app.Deps{
 		Store:     store.New(table),
 		Mailer:    ses.New(sesv2.NewFromConfig(cfg), ses.Config{From: "surveys@example.com", ConfigurationSet: "cxloop"}),

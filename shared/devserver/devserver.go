@@ -212,6 +212,7 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if opts.Wrap != nil {
 		deps = opts.Wrap(deps)
 	}
+	cfg.InitialAPIKey = apiKey
 	s.App, err = app.New(cfg, deps)
 	if err != nil {
 		s.stopBackground()

@@ -494,7 +494,7 @@ func checkInvariants(t testing.TB, e *env, allow allowance) {
 		case len(surveys) != 1:
 			t.Errorf("%s: survey sent %d times, want once", c.interaction, len(surveys))
 		}
-		if n := len(sent(box, func(m outbox.Message) bool { return m.To == c.to && m.Tags["purpose"] == "reminder" })); n != 0 {
+		if n := len(sent(box, func(m outbox.Message) bool { return m.Tags["survey_id"] == svID && m.Tags["purpose"] == "reminder" })); n != 0 {
 			t.Errorf("%s: %d reminders, want none within 3 days", c.interaction, n)
 		}
 		r, err := st.Responses.Get(ctx, app.ResponseID(svID))

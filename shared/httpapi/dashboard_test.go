@@ -56,6 +56,9 @@ func testCore(t *testing.T, cfg app.Config) (*app.App, *store.Store, *token.Sign
 		t.Fatal(err)
 	}
 	st := store.New(table)
+	if cfg.InitialAPIKey == "" {
+		cfg.InitialAPIKey = dashKey
+	}
 	a, err := app.New(cfg, app.Deps{
 		Store: st, Mailer: dashPorts{}, Texter: dashPorts{}, Workflow: dashPorts{}, Queue: dashPorts{},
 		Clock: dashClock(dashNow), Signer: signer, Validator: validation.New(),

@@ -20,6 +20,7 @@ var status = map[app.Code]int{
 	app.NotFound:     http.StatusNotFound,
 	app.Conflict:     http.StatusConflict,
 	app.Unauthorized: http.StatusUnauthorized,
+	app.Forbidden:    http.StatusForbidden,
 	app.Internal:     http.StatusInternalServerError,
 	codeTooLarge:     http.StatusRequestEntityTooLarge,
 }

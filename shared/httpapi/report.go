@@ -10,13 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxloop/cxloop/shared/access"
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/report"
 )
 
 // reportRoutes adds the leaders' routes: the report API and the dashboard.
 func (s *Server) reportRoutes() {
-	s.mux.Handle("GET /v1/reports/closed-loop", s.requireKey(http.HandlerFunc(s.closedLoopReport)))
+	s.mux.Handle("GET /v1/reports/closed-loop", s.requireScope(access.Read, http.HandlerFunc(s.closedLoopReport)))
 	d := newDashboard(s, time.Now)
 	s.mux.HandleFunc("GET /dashboard", d.page)
 	s.mux.HandleFunc("POST /dashboard/login", s.limitPages(d.login))

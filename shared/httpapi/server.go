@@ -7,7 +7,6 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxloop/cxloop/shared/access"
 	"github.com/cxloop/cxloop/shared/app"
+	"github.com/cxloop/cxloop/shared/loop"
 )
 
 // Config configures the edge.
@@ -56,20 +57,25 @@ func New(a *app.App, cfg Config) *Server {
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, checkIDs(h)) }
 
 func (s *Server) routes() {
-	api := func(h http.HandlerFunc) http.Handler { return s.requireKey(checkIDs(h)) }
-	s.mux.Handle("PUT /v1/people/{id}", api(s.putPerson))
-	s.mux.Handle("PUT /v1/accounts/{id}", api(s.putAccount))
-	s.mux.Handle("POST /v1/interactions", api(s.postInteraction))
-	s.mux.Handle("GET /v1/responses", api(s.listResponses))
-	s.mux.Handle("GET /v1/tasks", api(s.listTasks))
-	s.mux.Handle("GET /v1/tasks/{id}", api(s.getTask))
-	s.mux.Handle("POST /v1/tasks/{id}/complete", api(s.completeTask))
-	s.mux.Handle("POST /v1/tasks/{id}/reassign", api(s.reassignTask))
-	s.mux.Handle("POST /v1/tasks/{id}/acknowledge", api(s.acknowledgeTask))
-	s.mux.Handle("POST /v1/tasks/{id}/link", api(s.resendTaskLink))
-	s.mux.Handle("GET /v1/customers/{id}/timeline", api(s.timeline))
-	s.mux.Handle("DELETE /v1/customers/{id}", api(s.eraseCustomer))
-	s.mux.Handle("/v1/", api(func(w http.ResponseWriter, r *http.Request) {
+	// Each /v1 route names the API key scope it needs (admin keys may use
+	// every route).
+	api := func(scope access.Scope, h http.HandlerFunc) http.Handler { return s.requireScope(scope, checkIDs(h)) }
+	s.mux.Handle("PUT /v1/people/{id}", api(access.Admin, s.putPerson))
+	s.mux.Handle("PUT /v1/accounts/{id}", api(access.Admin, s.putAccount))
+	s.mux.Handle("POST /v1/interactions", api(access.Ingest, s.postInteraction))
+	s.mux.Handle("GET /v1/responses", api(access.Read, s.listResponses))
+	s.mux.Handle("GET /v1/tasks", api(access.Read, s.listTasks))
+	s.mux.Handle("GET /v1/tasks/{id}", api(access.Read, s.getTask))
+	s.mux.Handle("POST /v1/tasks/{id}/complete", api(access.Tasks, s.completeTask))
+	s.mux.Handle("POST /v1/tasks/{id}/reassign", api(access.Tasks, s.reassignTask))
+	s.mux.Handle("POST /v1/tasks/{id}/acknowledge", api(access.Tasks, s.acknowledgeTask))
+	s.mux.Handle("POST /v1/tasks/{id}/link", api(access.Tasks, s.resendTaskLink))
+	s.mux.Handle("GET /v1/customers/{id}/timeline", api(access.Read, s.timeline))
+	s.mux.Handle("DELETE /v1/customers/{id}", api(access.Admin, s.eraseCustomer))
+	s.mux.Handle("POST /v1/api-keys", api(access.Admin, s.createAPIKey))
+	s.mux.Handle("GET /v1/api-keys", api(access.Admin, s.listAPIKeys))
+	s.mux.Handle("DELETE /v1/api-keys/{id}", api(access.Admin, s.revokeAPIKey))
+	s.mux.Handle("/v1/", api(anyScope, func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, app.Errorf(app.NotFound, "no such route: %s %s", r.Method, r.URL.Path))
 	}))
 	s.mux.HandleFunc("GET /s/{token}", s.limitPages(s.surveyPage))
@@ -87,7 +93,10 @@ func (s *Server) routes() {
 
 type ctxKey int
 
-const loggerKey ctxKey = 0
+const (
+	loggerKey ctxKey = iota
+	keyKey           // the request's API key
+)
 
 // logger returns the request's logger, carrying its request id.
 func logger(ctx context.Context) *slog.Logger {
@@ -148,17 +157,40 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// requireKey lets through requests bearing the API key.
-func (s *Server) requireKey(h http.Handler) http.Handler {
+// anyScope lets any valid key through (the unknown-route answer).
+const anyScope access.Scope = ""
+
+// requireScope lets through requests bearing a valid API key that holds
+// scope (or admin): 401 without one, 403 forbidden when the key may not.
+func (s *Server) requireScope(scope access.Scope, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := bearer(r.Header.Get("Authorization"))
-		if !ok || s.cfg.APIKey == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.APIKey)) != 1 {
+		secret, ok := bearer(r.Header.Get("Authorization"))
+		var key access.Key
+		var err error = app.ErrUnauthorized
+		if ok {
+			key, err = s.app.Authenticate(r.Context(), secret)
+		}
+		if app.CodeOf(err) == app.Unauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cxloop"`)
-			WriteError(w, r, app.Errorf(app.Unauthorized, "a valid API key is required: Authorization: Bearer <CXLOOP_API_KEY>"))
+		}
+		if err != nil {
+			WriteError(w, r, err)
 			return
 		}
-		h.ServeHTTP(w, r)
+		if scope != anyScope && !key.Allows(scope) {
+			WriteError(w, r, app.Errorf(app.Forbidden, "this API key may not do that: it needs the %s scope", scope))
+			return
+		}
+		ctx := context.WithValue(r.Context(), keyKey, key)
+		ctx = context.WithValue(ctx, loggerKey, logger(ctx).With("key_id", key.ID))
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// apiActor is who acts through the API: the key of the request.
+func apiActor(ctx context.Context) loop.Actor {
+	k, _ := ctx.Value(keyKey).(access.Key)
+	return loop.Actor{KeyID: k.ID, Name: "API key " + k.Name, Via: "api"}
 }
 
 // bearer reads the credentials of an Authorization header with the Bearer

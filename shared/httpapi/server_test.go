@@ -59,7 +59,9 @@ func newServer(t *testing.T, apiKey string) fixture {
 	clk := fixedClock{time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC)}
 	box := outbox.New(tbl, clk)
 	log := slog.New(slog.DiscardHandler)
-	a, err := app.New(app.DefaultConfig(), app.Deps{
+	cfg := app.DefaultConfig()
+	cfg.InitialAPIKey = apiKey
+	a, err := app.New(cfg, app.Deps{
 		Store: store.New(tbl), Mailer: box, Texter: box, Workflow: noFlow{}, Queue: noQueue{},
 		Clock: clk, Signer: signer, Logger: log, Validator: validation.New(),
 	})

@@ -91,9 +91,6 @@ func toTaskJSON(t loop.Task, now time.Time) taskJSON {
 	return out
 }
 
-// apiClient is who acts through the API: the one deployment key.
-var apiClient = loop.Actor{Name: "API client", Via: "api"}
-
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if owner := q.Get("owner_id"); owner != "" {
@@ -130,7 +127,7 @@ func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in, apiClient)
+	t, err := s.app.Complete(r.Context(), r.PathValue("id"), in, apiActor(r.Context()))
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -144,7 +141,7 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in, apiClient)
+	t, err := s.app.Reassign(r.Context(), r.PathValue("id"), in, apiActor(r.Context()))
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -153,7 +150,7 @@ func (s *Server) reassignTask(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) acknowledgeTask(w http.ResponseWriter, r *http.Request) {
-	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"), apiClient)
+	t, err := s.app.Acknowledge(r.Context(), r.PathValue("id"), apiActor(r.Context()))
 	if err != nil {
 		WriteError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/cxloop/cxloop/shared/access"
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/survey"
 )
@@ -131,4 +132,63 @@ func queryBool(v, field string) (bool, error) {
 		return true, nil
 	}
 	return false, app.FieldError(field, "must be true or false")
+}
+
+// apiKeyJSON is a key as the API shows it: never its hash.
+type apiKeyJSON struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Scopes    []access.Scope `json:"scopes"`
+	CreatedAt time.Time      `json:"created_at"`
+	RevokedAt *time.Time     `json:"revoked_at,omitempty"`
+	// Key is the secret, shown once: in the answer to its creation.
+	Key string `json:"key,omitempty"`
+}
+
+func toAPIKeyJSON(k access.Key) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Name: k.Name, Scopes: k.Scopes, CreatedAt: k.CreatedAt, RevokedAt: timePtr(k.RevokedAt)}
+}
+
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
+	var in app.APIKeyInput
+	if err := DecodeJSON(w, r, &in); err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	k, secret, err := s.app.CreateAPIKey(r.Context(), in)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	out := toAPIKeyJSON(k)
+	out.Key = secret
+	w.Header().Set("Cache-Control", "no-store")
+	WriteJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
+	p, err := pageParams(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	keys, next, err := s.app.APIKeys(r.Context(), p.after, p.limit)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	items := make([]apiKeyJSON, 0, len(keys))
+	for _, k := range keys {
+		items = append(items, toAPIKeyJSON(k))
+	}
+	WriteJSON(w, http.StatusOK, pageOf(items, next))
+}
+
+func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.app.RevokeAPIKey(r.Context(), r.PathValue("id"))
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, toAPIKeyJSON(k))
 }

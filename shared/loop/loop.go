@@ -190,7 +190,9 @@ func (t Task) LastChange() (ScoreChange, bool) {
 type Actor struct {
 	// PersonID is the person acting; empty for an API client.
 	PersonID string `json:"person_id,omitempty"`
-	Name     string `json:"name"`
+	// KeyID is the API key an API client acted with.
+	KeyID string `json:"key_id,omitempty"`
+	Name  string `json:"name"`
 	// Via is how they acted: "link" (their emailed task link), "api" or
 	// "cxloop" for the loop's own steps.
 	Via string `json:"via"`

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxloop/cxloop/shared/access"
 	"github.com/cxloop/cxloop/shared/customer"
 	"github.com/cxloop/cxloop/shared/directory"
 	"github.com/cxloop/cxloop/shared/loop"
@@ -27,6 +28,8 @@ import (
 //	newest open SMS survey for a number   G3 PHONE#e164, newest first, limit 1
 //	tasks by status, in due time order    G1 TASKS#open | TASKS#done | TASKS#failed
 //	loops by unhappy answer time (report) G3 LOOPS#yyyy-mm, between ts(from) and ts(to)
+//	API key by id                         P  APIKEY#id, "#"
+//	API keys, oldest first                G3 APIKEYS, ts(created)#id
 const (
 	self      = "#"
 	duePK     = "DUE"
@@ -42,6 +45,7 @@ const (
 	keyMsg    = "MESSAGE#"
 	keyTask   = "TASK#"
 	keyOutbox = "OUTBOX"
+	keyAPIKey = "APIKEY#"
 )
 
 // TS formats a time as a sort key: fixed width, so byte order is time order.
@@ -119,6 +123,10 @@ func messageItem(m *message.Record) Item {
 		GSI1: due(m.ReplyDue(), "reply", m.ID),
 		GSI2: timeline(m.CustomerID, m.SentAt, "message", m.ID),
 	}
+}
+
+func apiKeyItem(k *access.Key) Item {
+	return Item{Key: id(keyAPIKey)(k.ID), GSI3: Key{PK: "APIKEYS", SK: TS(k.CreatedAt) + "#" + k.ID}}
 }
 
 func taskItem(t *loop.Task) Item {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxloop/cxloop/shared/access"
 	"github.com/cxloop/cxloop/shared/customer"
 	"github.com/cxloop/cxloop/shared/directory"
 	"github.com/cxloop/cxloop/shared/loop"
@@ -26,6 +27,7 @@ type Store struct {
 	Responses    Collection[survey.Response]
 	Messages     Collection[message.Record]
 	Tasks        Collection[loop.Task]
+	APIKeys      Collection[access.Key]
 }
 
 // New returns a Store over t.
@@ -41,6 +43,7 @@ func New(t Table) *Store {
 		Responses:    Collection[survey.Response]{t, "response", responseItem, id(keyResp)},
 		Messages:     Collection[message.Record]{t, "message", messageItem, id(keyMsg)},
 		Tasks:        Collection[loop.Task]{t, "task", taskItem, id(keyTask)},
+		APIKeys:      Collection[access.Key]{t, "API key", apiKeyItem, id(keyAPIKey)},
 	}
 }
 
