@@ -200,7 +200,8 @@ func Environment(t *Template, id string) map[string]any {
 }
 
 // CheckEnv checks that every function has each environment variable its
-// needs require (awsapp.Needs.Env).
+// needs require (awsapp.Needs.Env), and is passed each optional one
+// (awsapp.Needs.Optional), which may be a parameter left empty.
 func CheckEnv(t *Template, r Repo) []error {
 	var errs []error
 	folders := FunctionFolders(t, r)
@@ -213,6 +214,11 @@ func CheckEnv(t *Template, r Repo) []error {
 		for _, name := range r.Needs[dir].Env() {
 			if v, ok := env[name]; !ok || v == nil || v == "" {
 				errs = append(errs, fmt.Errorf("%s (functions/%s): environment variable %s is not set", id, dir, name))
+			}
+		}
+		for _, name := range r.Needs[dir].Optional() {
+			if _, ok := env[name]; !ok {
+				errs = append(errs, fmt.Errorf("%s (functions/%s): optional environment variable %s is not passed (its feature could never be switched on)", id, dir, name))
 			}
 		}
 	}

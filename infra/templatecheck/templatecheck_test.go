@@ -226,6 +226,13 @@ func TestChecksCatchBreakage(t *testing.T) {
 			want: "environment variable TABLE_NAME",
 		},
 		{
+			name: "optional env var not passed", check: CheckEnv,
+			tmpl: func(tm *Template) {
+				delete(Path(tm.Root, "Globals", "Function", "Environment", "Variables").(map[string]any), "SMS_ORIGINATION_IDENTITY")
+			},
+			want: "optional environment variable SMS_ORIGINATION_IDENTITY is not passed",
+		},
+		{
 			name: "new need without its env var", check: CheckEnv,
 			repo: func(r *Repo) {
 				r.Needs = withNeeds(r.Needs, "ingest-event", func(n *awsapp.Needs) { n.Workflow = true })

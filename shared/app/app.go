@@ -31,6 +31,12 @@ type Config struct {
 	// TaskLinkTTL is how long an owner's task link works.
 	TaskLinkTTL time.Duration
 	Loop        loop.Policy
+	// SMSOff: the deployment has no SMS sender (no origination identity).
+	// SMS interactions are then skipped with survey.SMSNotConfigured, SMS
+	// surveys scheduled earlier are cancelled instead of sent, and a note
+	// to a customer reachable only by SMS is not attempted; email works
+	// as ever.
+	SMSOff bool
 }
 
 // DefaultConfig returns the brief's defaults.

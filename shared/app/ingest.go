@@ -90,6 +90,7 @@ func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, 
 		c.Locale, c.Timezone, c.Erased = in.Customer.Locale, in.Customer.Timezone, false
 		c.UpdatedAt = now
 		standing := survey.Standing{
+			ChannelOff:    in.Channel == survey.SMS && a.cfg.SMSOff,
 			OptedOut:      c.OptOut.Has(in.Channel),
 			Suppressed:    suppressed,
 			LastAsked:     c.Asked(a.cfg.Survey.ThrottleScope, in.AccountID),

@@ -297,6 +297,13 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		return fmt.Errorf("notify customer %s: %w", t.ID, err)
 	}
 	owner := t.Owner()
+	// By email when the survey came by email or there is no phone number,
+	// and, without SMS, whenever there is an address.
+	byEmail := c.Email != "" && (sv.Channel == survey.Email || c.Phone == "" || a.cfg.SMSOff)
+	if !byEmail && c.Phone != "" && a.cfg.SMSOff {
+		a.log.WarnContext(ctx, "close-the-loop note not sent: the customer has only a phone number and SMS is not configured", "task_id", t.ID)
+		return nil
+	}
 	var id, to string
 	// Claim first: a crash can lose the note, which the dashboard shows,
 	// but the person never gets it twice.
@@ -313,12 +320,13 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		}
 		return err
 	}
-	if email := c.Email; email != "" && (sv.Channel == survey.Email || c.Phone == "") {
-		m, err := message.CustomerNote(email, c.Name, owner.OwnerName, a.cfg.Org, t.MessageToCustomer)
+	channel := survey.SMS
+	if byEmail {
+		m, err := message.CustomerNote(c.Email, c.Name, owner.OwnerName, a.cfg.Org, t.MessageToCustomer)
 		if err != nil {
 			return err
 		}
-		to = email
+		to, channel = c.Email, survey.Email
 		id, err = a.mail.SendEmail(ctx, m)
 		if err != nil {
 			return fmt.Errorf("notify customer %s: %w", t.ID, err)
@@ -332,7 +340,7 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 	} else {
 		return nil
 	}
-	a.logMessage(ctx, message.Record{ID: id, Channel: string(sv.Channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
+	a.logMessage(ctx, message.Record{ID: id, Channel: string(channel), To: to, Purpose: "note", CustomerID: c.ID, TaskID: t.ID, SurveyID: sv.ID})
 	a.log.InfoContext(ctx, "close-the-loop note sent", "task_id", t.ID, "message_id", id)
 	return nil
 }
@@ -362,7 +370,8 @@ func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
 	}
 	tz, _ := time.LoadLocation(c.Timezone)
 	d := a.policy.Decide(now, id, orig.Channel, tz, survey.Standing{
-		OptedOut: c.OptOut.Has(orig.Channel), Suppressed: suppressed || to == "", ExemptThrottle: true,
+		ChannelOff: orig.Channel == survey.SMS && a.cfg.SMSOff,
+		OptedOut:   c.OptOut.Has(orig.Channel), Suppressed: suppressed || to == "", ExemptThrottle: true,
 	})
 	if !d.Send {
 		a.log.InfoContext(ctx, "recovery check skipped", "task_id", t.ID, "reason", string(d.Reason))

@@ -95,14 +95,12 @@ func (n Needs) Actions() []string {
 }
 
 // Env lists the environment variables the function must have, sorted.
-// The CXLOOP_* tuning variables (config.Variables) are optional.
+// The CXLOOP_* tuning variables (config.Variables) are optional, and so
+// are those of Optional.
 func (n Needs) Env() []string {
 	e := []string{"TABLE_NAME", "CXLOOP_SIGNING_KEY", "CXLOOP_BASE_URL"}
 	if n.Mail {
 		e = append(e, "SES_FROM", "SES_CONFIGURATION_SET")
-	}
-	if n.SMS {
-		e = append(e, "SMS_ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET")
 	}
 	if n.Workflow || n.TaskTokens {
 		e = append(e, "STATE_MACHINE_ARN")
@@ -115,6 +113,22 @@ func (n Needs) Env() []string {
 	}
 	slices.Sort(e)
 	return e
+}
+
+// Optional lists the environment variables the function reads that may be
+// empty, sorted: the template passes each one (a parameter that may be
+// left empty), and an empty one switches its feature off instead of
+// stopping the function. SMS is off without SMS_ORIGINATION_IDENTITY,
+// which every function reads, since every core must know whether it may
+// take an SMS survey (app.Config.SMSOff); SMS_CONFIGURATION_SET and
+// SMS_OPT_OUT_LIST only tune texts when SMS is on.
+func (n Needs) Optional() []string {
+	o := []string{"SMS_ORIGINATION_IDENTITY"}
+	if n.SMS {
+		o = append(o, "SMS_CONFIGURATION_SET", "SMS_OPT_OUT_LIST")
+	}
+	slices.Sort(o)
+	return o
 }
 
 // Service is an outside service a function may use besides the table, or
@@ -241,6 +255,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 	if err != nil {
 		return nil, err
 	}
+	cfg.SMSOff = getenv("SMS_ORIGINATION_IDENTITY") == ""
 	key, err := hex.DecodeString(getenv("CXLOOP_SIGNING_KEY"))
 	if err != nil {
 		return nil, fmt.Errorf("CXLOOP_SIGNING_KEY must be hex: %w", err)
