@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -209,5 +210,76 @@ func TestSMSOffNotesToSMSCustomers(t *testing.T) {
 				t.Errorf("note marked sent = %v, want %v", sent, tc.wantEmails == 1)
 			}
 		})
+	}
+}
+
+// throttling is a Mailer that SES refuses while on is set.
+type throttling struct {
+	recorder
+	on bool
+}
+
+func (m *throttling) SendEmail(ctx context.Context, e message.Email) (string, error) {
+	if m.on {
+		return "", fmt.Errorf("ses: send email: %w", app.ErrThrottled)
+	}
+	return m.recorder.SendEmail(ctx, e)
+}
+
+type clockAt struct{ t *time.Time }
+
+func (c clockAt) Now() time.Time { return *c.t }
+
+// A reminder SES throttles is not lost: nothing was sent, so the next
+// sweep sends it (an ordinary failure still costs the reminder, never
+// sends two).
+func TestThrottledReminderWaitsForTheNextSweep(t *testing.T) {
+	t.Parallel()
+	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { table.Close() })
+	signer, err := token.NewSigner(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := reportNow
+	mail := &throttling{}
+	a, err := app.New(app.DefaultConfig(), app.Deps{
+		Store: store.New(table), Mailer: mail, Texter: mail, Workflow: mail, Queue: mail,
+		Clock: clockAt{&now}, Signer: signer, Validator: validation.New(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, _, err := a.PutPerson(ctx, "maria", app.PersonInput{Name: "María García", Email: "maria@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.PutAccount(ctx, "acme", app.AccountInput{Name: "Acme", OwnerID: "maria"}); err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := a.Ingest(ctx, interaction("t-1", "email", app.Contact{ID: "c-1", Name: "Ana", Email: "ana@example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Send(ctx, res.SurveyID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(app.DefaultConfig().Survey.RemindAfter + time.Minute)
+	mail.on = true
+	if _, err := a.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mail.on = false
+	if _, err := a.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if emails, _, _ := mail.counts(); emails != 2 {
+		t.Errorf("%d emails, want 2: the survey, and the reminder once SES took mail again", emails)
 	}
 }

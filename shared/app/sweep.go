@@ -127,6 +127,15 @@ func (a *App) remind(ctx context.Context, sv survey.Survey) error {
 		return nil
 	}
 	id, err := a.deliverSurvey(ctx, sv, true)
+	if errors.Is(err, ErrThrottled) {
+		// Nothing went out: give the claim back for the next sweep.
+		a.log.WarnContext(ctx, "reminder throttled; the next sweep sends it", "survey_id", sv.ID, "err", err)
+		_, err := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
+			x.RemindedAt = time.Time{}
+			return nil
+		})
+		return err
+	}
 	if err != nil {
 		a.log.WarnContext(ctx, "reminder not sent", "survey_id", sv.ID, "err", err)
 		return nil

@@ -57,7 +57,7 @@ type Needs struct {
 // Functions declares every Lambda function's needs, by folder name.
 var Functions = map[string]Needs{
 	"api":             {Mail: true, Workflow: true, TaskTokens: true, Queue: true, APIKey: true, Validates: true},
-	"send-survey":     {Mail: true, SMS: true},
+	"send-survey":     {Mail: true, SMS: true, Queue: true}, // Queue: throttled surveys go back on it
 	"inbound-sms":     {SMS: true, Workflow: true, Validates: true},
 	"ses-events":      {Mail: true},
 	"sweeper":         {Mail: true, SMS: true, Workflow: true},
@@ -224,6 +224,9 @@ type Built struct {
 	App    *app.App
 	APIKey string
 	Logger *slog.Logger
+	// Conn is what the adapters connected with, for a handler that needs
+	// a client of its own (send-survey's queue for throttled surveys).
+	Conn Conn
 	// PageRatePerMinute limits each client address on the link pages
 	// (CXLOOP_PAGE_RATE_PER_MINUTE, default 120; 0 turns it off).
 	PageRatePerMinute int
@@ -291,7 +294,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 			return nil, fmt.Errorf("CXLOOP_PAGE_RATE_PER_MINUTE=%q: want a whole number of requests per minute, 0 for no limit", v)
 		}
 	}
-	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log, PageRatePerMinute: rate}, nil
+	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log, Conn: conn, PageRatePerMinute: rate}, nil
 }
 
 // withheld stands in for a service a function is not allowed to use: a

@@ -318,12 +318,13 @@ func newEnv(t *testing.T) *env {
 	}
 	acfg := app.DefaultConfig()
 	acfg.BaseURL = baseURL
+	queue := sqs.New(sqssdk.NewFromConfig(cfg), queueURL)
 	a, err := app.New(acfg, app.Deps{
 		Store:     store.New(table),
 		Mailer:    ses.New(sesv2.NewFromConfig(cfg), ses.Config{From: "surveys@example.com", ConfigurationSet: "cxloop"}),
 		Texter:    sms.New(pinpointsmsvoicev2.NewFromConfig(cfg), sms.Config{OriginationIdentity: "+15550100000", ConfigurationSet: "cxloop"}),
 		Workflow:  &countedFlow{real: real, local: localflow.New(e.engine, machine), names: &e.executions},
-		Queue:     sqs.New(sqssdk.NewFromConfig(cfg), queueURL),
+		Queue:     queue,
 		Clock:     e.clk,
 		Signer:    signer,
 		Logger:    log,
@@ -340,7 +341,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e.http = httpapi.New(a, httpapi.Config{APIKey: apiKey, Logger: log})
-	e.send = lambdafn.SendSurveys(a, log)
+	e.send = lambdafn.SendSurveys(a, queue, log)
 	e.sesEv = lambdafn.SESEvents(a, log)
 	if e.deliver, err = os.ReadFile(filepath.Join("..", "ses", "sesevent", "testdata", "event-delivery.json")); err != nil {
 		t.Fatal(err)
