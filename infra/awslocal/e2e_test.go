@@ -258,7 +258,9 @@ func calls(t *testing.T) []call {
 	return cs
 }
 
-// callsWith returns the recorded calls of an operation whose body holds s.
+// callsWith returns the recorded calls of an operation whose body holds s
+// (for an address or a name, quoted(s): one id must not find another
+// that ends with it).
 func callsWith(t *testing.T, service, op, s string) []call {
 	t.Helper()
 	var out []call
@@ -269,6 +271,8 @@ func callsWith(t *testing.T, service, op, s string) []call {
 	}
 	return out
 }
+
+func quoted(s string) string { return `"` + s + `"` }
 
 func fault(t *testing.T, method, service, op, match string) {
 	t.Helper()
@@ -482,7 +486,7 @@ func (o org) testSurveyEmail(t *testing.T) {
 	// MiniStack keeps no headers, configuration set or tags of an email,
 	// and no raw MIME for one SES assembles: those are checked on the
 	// request SES received, as the recorder saw it on its way to MiniStack.
-	sends := callsWith(t, "SESv2", "SendEmail", c.email)
+	sends := callsWith(t, "SESv2", "SendEmail", quoted(c.email))
 	if len(sends) != 1 {
 		t.Fatalf("%d SendEmail calls to %s, want exactly 1 (the sender is idempotent)", len(sends), c.email)
 	}
@@ -590,21 +594,45 @@ func (o org) testCloseTheLoop(t *testing.T) {
 
 // Nobody acts: the SLA passes, the owner is reminded and her manager gets
 // the escalation, and the task shows overdue.
+//
+// MiniStack's Step Functions ignores TimeoutSecondsPath (it honours only
+// TimeoutSeconds, and waits 99999 s without it), so the owner's wait would
+// not end at the due time. Once the task is overdue, the suite ends that
+// wait as Step Functions would, failing the task token with States.Timeout;
+// what follows (Escalate, its emails, the next wait) is the real state
+// machine and functions.
 func (o org) testEscalation(t *testing.T) {
 	t.Parallel()
 	c := o.customer("late")
 	surveyID, m := o.surveyed(t, c)
 	answer(t, surveyLink(t, m), 1, "nobody called back")
+	taskID := "tk_" + suffix(surveyID)
 	waitMail(t, soon, o.owner+"@example.com", "Follow up with")
-	esc := waitMail(t, sweep, o.manager+"@example.com", "Escalation: María's follow-up")
+	eventually(t, sweep, "the task to be overdue", func() (bool, string) {
+		r := o.d.api(t, http.MethodGet, "/v1/tasks?status=overdue", nil)
+		return strings.Contains(string(r.body), taskID), "not overdue yet"
+	})
+	task, ok := o.d.item(t, "TASK#"+taskID)
+	token, _ := task["token"].(string)
+	if !ok || token == "" {
+		t.Fatalf("task %s has no task token in the table: %v", taskID, task)
+	}
+	_, err := sfn.NewFromConfig(awsConfig(t)).SendTaskFailure(t.Context(), &sfn.SendTaskFailureInput{
+		TaskToken: aws.String(token), Error: aws.String("States.Timeout"),
+		Cause: aws.String("the due time passed (MiniStack ignores TimeoutSecondsPath; see infra/README.md)"),
+	})
+	if err != nil {
+		t.Fatalf("end the owner's wait: %v", err)
+	}
+	esc := waitMail(t, soon, o.manager+"@example.com", "Escalation: María's follow-up")
 	if !strings.Contains(esc.BodyText, "/t/") {
 		t.Errorf("the escalation has no task link:\n%s", esc.BodyText)
 	}
 	waitMail(t, soon, o.owner+"@example.com", "Overdue: follow up with")
-	r := o.d.api(t, http.MethodGet, "/v1/tasks?status=overdue", nil)
-	if !strings.Contains(string(r.body), "tk_"+suffix(surveyID)) {
-		t.Errorf("the task is not overdue: %s", r.body)
-	}
+	eventually(t, soon, "the escalation level in the task", func() (bool, string) {
+		task := o.d.api(t, http.MethodGet, "/v1/tasks/"+taskID, nil).json(t)
+		return task["escalation_level"] == float64(1) && task["status"] == "overdue", fmt.Sprint(task["escalation_level"], task["status"])
+	})
 }
 
 // EventBridge Scheduler fires the sweeper: the one reminder to a person
@@ -633,10 +661,10 @@ func (o org) testReconcile(t *testing.T) {
 	c := o.customer("unstarted")
 	surveyID, m := o.surveyed(t, c)
 	exec := "loop-" + suffix(surveyID)
-	fault(t, http.MethodPut, "SFN", "StartExecution", exec)
+	fault(t, http.MethodPut, "SFN", "StartExecution", quoted(exec))
 	answer(t, surveyLink(t, m), 2, "still broken")
 	eventually(t, soon, "the API's StartExecution to fail", func() (bool, string) {
-		cs := callsWith(t, "SFN", "StartExecution", exec)
+		cs := callsWith(t, "SFN", "StartExecution", quoted(exec))
 		return len(cs) > 0 && cs[0].Status == http.StatusBadRequest, fmt.Sprintf("%d calls", len(cs))
 	})
 	if _, ok := o.d.execution(t, exec); ok {
@@ -645,7 +673,7 @@ func (o org) testReconcile(t *testing.T) {
 	if _, ok := o.d.item(t, "RESPONSE#rs_"+suffix(surveyID)); !ok {
 		t.Fatal("the unhappy answer was not kept when the loop could not start")
 	}
-	fault(t, http.MethodDelete, "SFN", "StartExecution", exec)
+	fault(t, http.MethodDelete, "SFN", "StartExecution", quoted(exec))
 	eventually(t, sweep, "the sweeper to start the execution", func() (bool, string) {
 		_, ok := o.d.execution(t, exec)
 		return ok, "no execution"
@@ -688,7 +716,7 @@ func (o org) testUnsubscribe(t *testing.T) {
 	c := o.customer("leaving")
 	o.surveyed(t, c)
 	var u string
-	for _, call := range callsWith(t, "SESv2", "SendEmail", c.email) {
+	for _, call := range callsWith(t, "SESv2", "SendEmail", quoted(c.email)) {
 		var req struct {
 			Content struct {
 				Simple struct {
@@ -758,7 +786,7 @@ func (o org) testSMS(t *testing.T) {
 	surveyID := res["survey_id"].(string)
 	var text struct{ DestinationPhoneNumber, MessageBody, OriginationIdentity, ConfigurationSetName string }
 	eventually(t, soon, "the survey text", func() (bool, string) {
-		cs := callsWith(t, "Pinpoint SMS Voice V2", "SendTextMessage", c.phone)
+		cs := callsWith(t, "Pinpoint SMS Voice V2", "SendTextMessage", quoted(c.phone))
 		if len(cs) == 0 {
 			return false, "no SendTextMessage"
 		}
@@ -777,7 +805,7 @@ func (o org) testSMS(t *testing.T) {
 	})
 	waitMail(t, soon, o.owner+"@example.com", "Follow up with")
 	eventually(t, soon, "the thank-you text", func() (bool, string) {
-		n := len(callsWith(t, "Pinpoint SMS Voice V2", "SendTextMessage", c.phone))
+		n := len(callsWith(t, "Pinpoint SMS Voice V2", "SendTextMessage", quoted(c.phone)))
 		return n == 2, fmt.Sprintf("%d texts", n)
 	})
 }

@@ -135,6 +135,20 @@ deploy() {
     --parameter-overrides "SenderEmail=\"cxloop local <$SENDER>\"" "SesIdentity=$SENDER" \
       "ApiKey=$API_KEY" "SigningKey=$(openssl rand -hex 32)" "$@" \
     >"$STATE/deploy-$stack.log" 2>&1 || { cat "$STATE/deploy-$stack.log" >&2; return 1; }
+  # MiniStack's CloudFormation passes the Number parameter behind the send
+  # queue's ScalingConfig.MaximumConcurrency on as the string CloudFormation
+  # parameters are, where AWS converts it; its SQS poller then fails on
+  # every poll and no survey is sent from the queue (the sweeper sends them
+  # minutes later). Here the mapping gets the same value as a number.
+  "$VENV/bin/python" - "$stack" <<'PY'
+import sys, boto3
+res = boto3.client("cloudformation").describe_stack_resource(StackName=sys.argv[1], LogicalResourceId="SendSurveyFunctionSend")
+uuid = res["StackResourceDetail"]["PhysicalResourceId"]
+lam = boto3.client("lambda")
+esm = lam.get_event_source_mapping(UUID=uuid)
+n = int((esm.get("ScalingConfig") or {}).get("MaximumConcurrency") or 2)
+lam.update_event_source_mapping(UUID=uuid, ScalingConfig={"MaximumConcurrency": n})
+PY
   # MiniStack's EventBridge Scheduler sends the schedule's Input as it is,
   # without filling in the context attributes (<aws.scheduler.scheduled-time>
   # and the others) as EventBridge Scheduler does, and the sweeper cannot

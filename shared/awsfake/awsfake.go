@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -84,7 +85,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	calls   []Call
-	faults  map[string]Fault
+	faults  map[string][]Fault // by service.operation; each with its own Match
 	forward map[string]*httputil.ReverseProxy
 }
 
@@ -97,10 +98,6 @@ type Fault struct {
 	// it (an execution name, a recipient), so that one test's fault does
 	// not fail another's calls.
 	Match string
-}
-
-func (f Fault) applies(body []byte) bool {
-	return f.Match == "" || bytes.Contains(body, []byte(f.Match))
 }
 
 // Start starts a server on a random port of 127.0.0.1. Close stops it.
@@ -120,7 +117,7 @@ func Start() (*Server, error) {
 // serves it (it is an http.Handler); its URL is empty and Close does
 // nothing.
 func NewServer() *Server {
-	return &Server{faults: map[string]Fault{}, forward: map[string]*httputil.ReverseProxy{}}
+	return &Server{faults: map[string][]Fault{}, forward: map[string]*httputil.ReverseProxy{}}
 }
 
 // New starts a server that is closed when the test ends.
@@ -182,15 +179,29 @@ func (s *Server) Since(n int) []Call {
 	return all[n:]
 }
 
-// Fail makes every later call of the operation fail with f, until
-// Recover.
+// Fail makes every later call of the operation fail with f (only those
+// its Match selects), until Recover. Faults with different Match values
+// stand side by side; one with the same Match replaces the earlier.
 func (s *Server) Fail(service, operation string, f Fault) {
 	if f.Status == 0 {
 		f.Status = http.StatusBadRequest
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[service+"."+operation] = f
+	key := service + "." + operation
+	s.faults[key] = append(slices.DeleteFunc(s.faults[key], func(g Fault) bool { return g.Match == f.Match }), f)
+}
+
+// fault returns the fault that applies to a call, if any.
+func (s *Server) fault(service, operation string, body []byte) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.faults[service+"."+operation] {
+		if f.Match == "" || bytes.Contains(body, []byte(f.Match)) {
+			return f, true
+		}
+	}
+	return Fault{}, false
 }
 
 // Forward sends the calls of service (SESv2, SFN, SQS or SMS) to the
@@ -212,11 +223,17 @@ func (s *Server) Forward(service, upstream string) error {
 	return nil
 }
 
-// Recover undoes Fail.
-func (s *Server) Recover(service, operation string) {
+// Recover undoes Fail: every fault of the operation when match is empty,
+// else the one with that Match.
+func (s *Server) Recover(service, operation string, match ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.faults, service+"."+operation)
+	key := service + "." + operation
+	if len(match) == 0 || match[0] == "" {
+		delete(s.faults, key)
+		return
+	}
+	s.faults[key] = slices.DeleteFunc(s.faults[key], func(g Fault) bool { return g.Match == match[0] })
 }
 
 // jsonTargets maps an awsJson1_0 X-Amz-Target prefix to its service.
@@ -239,9 +256,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	service, op, rest := route(r)
 	s.mu.Lock()
 	proxy, forwarded := s.forward[service]
-	f, faulty := s.faults[service+"."+op]
 	s.mu.Unlock()
-	faulty = faulty && f.applies(body)
+	f, faulty := s.fault(service, op, body)
 	if forwarded && !faulty {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -315,7 +331,7 @@ func route(r *http.Request) (service, op string, rest bool) {
 //
 //	GET    /_awsfake/calls   every call so far, as a JSON array of Call
 //	PUT    /_awsfake/faults  {"service","operation","fault":{...}}: Fail
-//	DELETE /_awsfake/faults  {"service","operation"}: Recover
+//	DELETE /_awsfake/faults  {"service","operation","fault":{"Match"}}: Recover (that Match's fault, or all)
 const ControlPath = "/_awsfake/"
 
 // FaultRequest is the body of the faults control route.
@@ -340,7 +356,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut {
 			s.Fail(f.Service, f.Operation, f.Fault)
 		} else {
-			s.Recover(f.Service, f.Operation)
+			s.Recover(f.Service, f.Operation, f.Fault.Match)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	default:
@@ -355,10 +371,7 @@ func (s *Server) answer(r *http.Request, c Call) (status int, resp any, code, ms
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		return http.StatusForbidden, nil, "MissingAuthenticationTokenException", "request is not signed with SigV4"
 	}
-	s.mu.Lock()
-	f, faulty := s.faults[c.Service+"."+c.Operation]
-	s.mu.Unlock()
-	faulty = faulty && f.applies(c.Body)
+	f, faulty := s.fault(c.Service, c.Operation, c.Body)
 	var in map[string]any
 	if err := json.Unmarshal(c.Body, &in); err != nil {
 		return http.StatusBadRequest, nil, "SerializationException", "body is not a JSON object: " + err.Error()

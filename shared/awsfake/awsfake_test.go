@@ -261,6 +261,7 @@ func TestForwardRecordsAndFaults(t *testing.T) {
 	if n := len(upstream.CallsTo(awsfake.SFN, "StartExecution")); n != 1 {
 		t.Errorf("a faulted call reached the upstream (%d calls)", n)
 	}
+	front.Recover(awsfake.SFN, "StartExecution")
 	other := &sfn.StartExecutionInput{StateMachineArn: start.StateMachineArn, Name: aws.String("loop-f2")}
 	if code := put(http.MethodPut, `{"service":"SFN","operation":"StartExecution","fault":{"Code":"ExecutionLimitExceeded","Match":"loop-f1"}}`); code != http.StatusNoContent {
 		t.Fatalf("PUT faults = %d", code)
@@ -270,6 +271,14 @@ func TestForwardRecordsAndFaults(t *testing.T) {
 	}
 	if _, err := states.StartExecution(ctx, start); !errors.As(err, &ae) || ae.ErrorCode() != "ExecutionLimitExceeded" {
 		t.Errorf("a fault matching loop-f1 let it through: %v", err)
+	}
+	// Two faults with different matches stand side by side; recovering
+	// one leaves the other.
+	third := &sfn.StartExecutionInput{StateMachineArn: start.StateMachineArn, Name: aws.String("loop-f3")}
+	front.Fail(awsfake.SFN, "StartExecution", awsfake.Fault{Code: "ExecutionLimitExceeded", Match: "loop-f3"})
+	front.Recover(awsfake.SFN, "StartExecution", "loop-f3")
+	if _, err := states.StartExecution(ctx, third); err != nil {
+		t.Errorf("loop-f3 failed after its fault was recovered: %v", err)
 	}
 	if code := put(http.MethodDelete, `{"service":"SFN","operation":"StartExecution"}`); code != http.StatusNoContent {
 		t.Fatalf("DELETE faults = %d", code)
@@ -296,7 +305,7 @@ func TestForwardRecordsAndFaults(t *testing.T) {
 			statuses = append(statuses, c.Status)
 		}
 	}
-	if fmt.Sprint(statuses) != "[200 400 200 400 200]" {
-		t.Errorf("GET calls: StartExecution statuses %v, want [200 400 200 400 200]", statuses)
+	if fmt.Sprint(statuses) != "[200 400 200 400 200 200]" {
+		t.Errorf("GET calls: StartExecution statuses %v, want [200 400 200 400 200 200]", statuses)
 	}
 }
