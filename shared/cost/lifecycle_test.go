@@ -102,6 +102,7 @@ func TestCost(t *testing.T) {
 	body := rep.Markdown()
 	t.Logf("\n%s", body)
 	checkReadme(t, body)
+	checkCapacity(t, lcs)
 }
 
 // checkLifecycles holds the counts to what each lifecycle must do, so a
@@ -447,6 +448,9 @@ func (e *env) measure(key string, baseline cost.Counts, run func()) cost.Usage {
 		SMS:          d.Count("Pinpoint SMS Voice V2", "SendTextMessage"),
 		AppLogBytes:  logBytes + logLines*cost.LogEventOverhead,
 		Calls:        d.Calls,
+		Executions:   len(e.executions),
+		// The baseline sweeps write nothing, so d's partitions are the lifecycle's.
+		IndexPartitionUnits: d.IndexPartitionUnits,
 	}
 	for _, name := range e.executions {
 		x, err := e.engine.DescribeExecution(e.ctx, machine, name)

@@ -73,6 +73,11 @@ type Usage struct {
 	SNSPublishes int
 	// Transitions: Step Functions states entered.
 	Transitions int
+	// Executions: closed-loop executions started.
+	Executions int
+	// IndexPartitionUnits: the index write units by index partition
+	// (Counts.IndexPartitionUnits), for the capacity table.
+	IndexPartitionUnits map[string]float64
 	// SMS messages sent (none in the email lifecycles).
 	SMS int
 	// AppLogBytes: the JSON log lines the functions wrote, as metered (with
