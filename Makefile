@@ -39,7 +39,7 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 	cd infra/tools && npm ci --no-audit --no-fund
 
 ## test: everything CI runs
-test: tools lint unit asl-validate difftest browser fuzz
+test: tools lint unit asl-validate sam-validate difftest browser fuzz
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
