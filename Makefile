@@ -5,6 +5,8 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+PYTHON    ?= python3
+VENV      := infra/tools/.venv
 
 .PHONY: dev test tools lint unit difftest asl-validate build clean
 
@@ -12,8 +14,17 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 dev:
 	$(GO) run ./cmd/cxloop dev --addr 127.0.0.1:8080 --data .cxloop --demo
 
-## tools: install the pinned npm test tools
-tools: infra/tools/node_modules/.package-lock.json chromium
+## tools: install the pinned test tools: npm (infra/tools/package-lock.json), Python (infra/tools/requirements.txt, into infra/tools/.venv) and Chromium
+tools: infra/tools/node_modules/.package-lock.json $(VENV)/.installed chromium
+
+# The Python tools (SAM CLI, cfn-lint, MiniStack with the SAM translator,
+# schemathesis) in a venv of their own, rebuilt from the hashed pins only
+# when requirements.txt changes; nothing is fetched when they run.
+$(VENV)/.installed: infra/tools/requirements.txt
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r infra/tools/requirements.txt
+	touch $@
 
 # Debian's Chromium for the browser tests; installed when missing and we may
 # (root with apt-get, as on CI and a fresh machine of ours), else explained.
@@ -28,7 +39,7 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 	cd infra/tools && npm ci --no-audit --no-fund
 
 ## test: everything CI runs
-test: tools lint unit asl-validate difftest browser fuzz apifuzz
+test: tools lint unit asl-validate sam-validate difftest browser fuzz apifuzz
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -46,7 +57,7 @@ difftest: tools
 	$(GO) test -count=1 -tags difftest -run Diff ./shared/asl/
 
 clean:
-	rm -rf bin .aws-sam
+	rm -rf bin .aws-sam $(VENV)
 
 # ---------------------------------------------------------------------------
 # SAM builds (template.yaml: Metadata BuildMethod makefile, CodeUri .).
@@ -98,6 +109,31 @@ build-AskRecoveryFunction:
 	$(LAMBDA_BUILD) ./functions/ask-recovery
 build-RecordFailureFunction:
 	$(LAMBDA_BUILD) ./functions/record-failure
+
+## sam-validate: AWS's own checks of template.yaml (sam validate --lint runs cfn-lint)
+.PHONY: sam-validate sam-build aws-local aws-local-test aws-local-stop
+SAM := SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam
+sam-validate: $(VENV)/.installed
+	$(SAM) validate --lint
+
+## sam-build: sam build (BuildMethod makefile) of every function into .aws-sam/build, checked
+sam-build: $(VENV)/.installed
+	$(SAM) build
+	@missing=0; for fn in $$(sed -n 's/^build-\([A-Za-z0-9]*\):.*/\1/p' Makefile); do \
+		test -x .aws-sam/build/$$fn/bootstrap || { echo "sam build made no .aws-sam/build/$$fn/bootstrap"; missing=1; }; \
+	done; exit $$missing
+
+## aws-local: the AWS stack on MiniStack at 127.0.0.1:4566 (no account, no Docker); prints the API and dashboard URLs and keeps running
+aws-local: $(VENV)/.installed
+	infra/awslocal/stack.sh up
+
+## aws-local-test: the end-to-end suite on two fresh MiniStack deployments (email only with the defaults; SMS configured), stopped afterwards
+aws-local-test: $(VENV)/.installed
+	infra/awslocal/stack.sh test
+
+## aws-local-stop: stop what aws-local started
+aws-local-stop:
+	infra/awslocal/stack.sh down
 
 ## localstack-test: deploy the template to LocalStack and run the integration suite (needs Docker)
 localstack-test:

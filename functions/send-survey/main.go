@@ -1,5 +1,5 @@
 // Command send-survey is the Lambda function that sends the surveys queued on SQS,
-// reporting partial batch failures.
+// reporting partial batch failures and queueing throttled surveys again.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"github.com/cxloop/cxloop/shared/awsapp"
 	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
 	"github.com/cxloop/cxloop/shared/awsapp/smsclient"
+	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 )
 
@@ -20,10 +21,10 @@ var version = "dev"
 
 func main() {
 	log := lambdacontext.NewLogger().With("service", "cxloop-send-survey", "version", version)
-	b, err := awsapp.New(context.Background(), "send-survey", log, sesclient.Mailer(), smsclient.Texter())
+	b, err := awsapp.New(context.Background(), "send-survey", log, sesclient.Mailer(), smsclient.Texter(), sqsclient.Queue())
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(lambdafn.SendSurveys(b.App, log))
+	lambda.Start(lambdafn.SendSurveys(b.App, sqsclient.New(b.Conn), log))
 }

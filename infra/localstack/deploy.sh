@@ -3,9 +3,11 @@
 # AWS_ENDPOINT_URL says otherwise) with test parameters, and writes the
 # stack's outputs to .aws-sam/localstack.env for test.sh.
 #
-# Needs: a running LocalStack (docker-compose.yml), the AWS CLI v2, and
-# samlocal (`pip install aws-sam-cli-local`, a wrapper around the SAM CLI)
-# or the SAM CLI itself, which honours AWS_ENDPOINT_URL through boto3.
+# Needs: a running LocalStack (docker-compose.yml, with LOCALSTACK_AUTH_TOKEN:
+# LocalStack needs an account and auth token since March 2026), the AWS CLI
+# v2, and samlocal (`pip install aws-sam-cli-local`, a wrapper around the SAM
+# CLI) or the SAM CLI itself (make tools puts one in infra/tools/.venv/bin),
+# which honours AWS_ENDPOINT_URL through boto3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,7 +43,7 @@ deploy() {
   "$SAM" deploy --stack-name "$STACK" --resolve-s3 --capabilities CAPABILITY_IAM \
     --no-confirm-changeset --no-fail-on-empty-changeset \
     --parameter-overrides \
-      "SenderEmail=cxloop test <$SENDER>" "SesIdentity=$SENDER" \
+      "SenderEmail=\"cxloop test <$SENDER>\"" "SesIdentity=$SENDER" \
       "OrgName=cxloop test" "FallbackOwnerId=dana" \
       "ApiKey=$API_KEY" "SigningKey=$SIGNING_KEY" "PublicBaseUrl=$1"
 }

@@ -200,7 +200,8 @@ func Environment(t *Template, id string) map[string]any {
 }
 
 // CheckEnv checks that every function has each environment variable its
-// needs require (awsapp.Needs.Env).
+// needs require (awsapp.Needs.Env), and is passed each optional one
+// (awsapp.Needs.Optional), which may be a parameter left empty.
 func CheckEnv(t *Template, r Repo) []error {
 	var errs []error
 	folders := FunctionFolders(t, r)
@@ -213,6 +214,11 @@ func CheckEnv(t *Template, r Repo) []error {
 		for _, name := range r.Needs[dir].Env() {
 			if v, ok := env[name]; !ok || v == nil || v == "" {
 				errs = append(errs, fmt.Errorf("%s (functions/%s): environment variable %s is not set", id, dir, name))
+			}
+		}
+		for _, name := range r.Needs[dir].Optional() {
+			if _, ok := env[name]; !ok {
+				errs = append(errs, fmt.Errorf("%s (functions/%s): optional environment variable %s is not passed (its feature could never be switched on)", id, dir, name))
 			}
 		}
 	}
@@ -353,4 +359,89 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// functionTimeout is a function's Timeout, or the Globals' (3 s, Lambda's
+// default, when neither says).
+func functionTimeout(t *Template, id string) float64 {
+	for _, v := range []any{Path(t.Properties(id), "Timeout"), Path(t.Root, "Globals", "Function", "Timeout")} {
+		if n, ok := number(v); ok {
+			return n
+		}
+	}
+	return 3
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// CheckQueues checks that every SQS event source of a function is
+// consistent with its queue, as infra/README.md ("Limits") explains: the
+// queue's visibility timeout is at least 6 times the function's timeout
+// (Lambda's advice, so a batch still running is not handed out again), the
+// queue has a dead-letter queue after more than one receive, the function
+// reports partial batch failures, and the event source caps the functions
+// running at once (ScalingConfig.MaximumConcurrency), which keeps the
+// send path within the SES sending rate.
+func CheckQueues(t *Template, _ Repo) []error {
+	var errs []error
+	for _, id := range t.Functions() {
+		events, _ := Path(t.Properties(id), "Events").(map[string]any)
+		for _, name := range sortedKeys(events) {
+			ev := events[name]
+			if Path(ev, "Type") != "SQS" {
+				continue
+			}
+			props, _ := Path(ev, "Properties").(map[string]any)
+			att, _ := Path(props, "Queue", "Fn::GetAtt").([]any)
+			if len(att) != 2 || att[1] != "Arn" {
+				errs = append(errs, fmt.Errorf("%s.%s: Queue is not !GetAtt <Queue>.Arn", id, name))
+				continue
+			}
+			queue, _ := att[0].(string)
+			qp := t.Properties(queue)
+			vis, ok := number(qp["VisibilityTimeout"])
+			if timeout := functionTimeout(t, id); !ok || vis < 6*timeout {
+				errs = append(errs, fmt.Errorf("%s: VisibilityTimeout %v is less than 6 × %s's Timeout (%v s)", queue, qp["VisibilityTimeout"], id, timeout))
+			}
+			if n, ok := number(Path(qp, "RedrivePolicy", "maxReceiveCount")); !ok || n < 2 {
+				errs = append(errs, fmt.Errorf("%s: RedrivePolicy.maxReceiveCount is %v, want a dead-letter queue after 2 or more receives", queue, Path(qp, "RedrivePolicy", "maxReceiveCount")))
+			}
+			if rt, _ := props["FunctionResponseTypes"].([]any); !slices.Contains(rt, any("ReportBatchItemFailures")) {
+				errs = append(errs, fmt.Errorf("%s.%s: FunctionResponseTypes lacks ReportBatchItemFailures", id, name))
+			}
+			if Path(props, "ScalingConfig", "MaximumConcurrency") == nil {
+				errs = append(errs, fmt.Errorf("%s.%s: no ScalingConfig.MaximumConcurrency: nothing bounds the senders running at once", id, name))
+			}
+		}
+	}
+	return errs
+}
+
+// CheckScheduleNames checks that every EventBridge Scheduler schedule is
+// named after the stack: SAM names a ScheduleV2 event <Function><Event>
+// unless told, the same in every stack, and schedule names are unique per
+// account, Region and group, so a second stack could not create its own.
+func CheckScheduleNames(t *Template, _ Repo) []error {
+	var errs []error
+	for _, id := range t.Functions() {
+		events, _ := Path(t.Properties(id), "Events").(map[string]any)
+		for _, name := range sortedKeys(events) {
+			if Path(events[name], "Type") != "ScheduleV2" {
+				continue
+			}
+			sub, _ := Path(events[name], "Properties", "Name", "Fn::Sub").(string)
+			if !strings.Contains(sub, "${AWS::StackName}") {
+				errs = append(errs, fmt.Errorf("%s.%s: the schedule's Name does not contain ${AWS::StackName}", id, name))
+			}
+		}
+	}
+	return errs
 }

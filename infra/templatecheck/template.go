@@ -3,7 +3,10 @@
 // package, the state machine's ${...} placeholders and the template's
 // DefinitionSubstitutions match one for one, and each function gets the
 // environment variables and IAM actions that awsapp.Functions declares for
-// it, and no service it does not declare. The checks take a parsed
+// it, and no service it does not declare; each SQS event source is
+// consistent with its queue (visibility, dead-letter queue, partial
+// failures, a concurrency cap) and each schedule is named after the stack.
+// The checks take a parsed
 // template, so the tests can prove each one fails on a broken copy.
 package templatecheck
 

@@ -37,6 +37,8 @@ var checks = []check{
 	{"substitutions", CheckSubstitutions},
 	{"env", CheckEnv},
 	{"policies", CheckPolicies},
+	{"queues", CheckQueues},
+	{"schedules", CheckScheduleNames},
 }
 
 func TestTemplate(t *testing.T) {
@@ -226,6 +228,13 @@ func TestChecksCatchBreakage(t *testing.T) {
 			want: "environment variable TABLE_NAME",
 		},
 		{
+			name: "optional env var not passed", check: CheckEnv,
+			tmpl: func(tm *Template) {
+				delete(Path(tm.Root, "Globals", "Function", "Environment", "Variables").(map[string]any), "SMS_ORIGINATION_IDENTITY")
+			},
+			want: "optional environment variable SMS_ORIGINATION_IDENTITY is not passed",
+		},
+		{
 			name: "new need without its env var", check: CheckEnv,
 			repo: func(r *Repo) {
 				r.Needs = withNeeds(r.Needs, "ingest-event", func(n *awsapp.Needs) { n.Workflow = true })
@@ -262,6 +271,30 @@ func TestChecksCatchBreakage(t *testing.T) {
 			name: "task tokens without the need", check: CheckPolicies,
 			repo: func(r *Repo) { r.Needs = withNeeds(r.Needs, "api", func(n *awsapp.Needs) { n.TaskTokens = false }) },
 			want: "allows states:SendTaskSuccess without TaskTokens",
+		},
+		{
+			name: "visibility below 6 timeouts", check: CheckQueues,
+			tmpl: func(tm *Template) { props(tm, "SendQueue")["VisibilityTimeout"] = 30 },
+			want: "SendQueue: VisibilityTimeout 30 is less than 6 × SendSurveyFunction's Timeout",
+		},
+		{
+			name: "no dead-letter queue", check: CheckQueues,
+			tmpl: func(tm *Template) { delete(props(tm, "SendQueue"), "RedrivePolicy") },
+			want: "SendQueue: RedrivePolicy.maxReceiveCount",
+		},
+		{
+			name: "no maximum concurrency", check: CheckQueues,
+			tmpl: func(tm *Template) {
+				delete(Path(props(tm, "SendSurveyFunction"), "Events", "Send", "Properties").(map[string]any), "ScalingConfig")
+			},
+			want: "SendSurveyFunction.Send: no ScalingConfig.MaximumConcurrency",
+		},
+		{
+			name: "schedule named by SAM", check: CheckScheduleNames,
+			tmpl: func(tm *Template) {
+				delete(Path(props(tm, "SweeperFunction"), "Events", "Sweep", "Properties").(map[string]any), "Name")
+			},
+			want: "SweeperFunction.Sweep: the schedule's Name",
 		},
 		{
 			name: "unknown policy template", check: CheckPolicies,

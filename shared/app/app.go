@@ -36,6 +36,12 @@ type Config struct {
 	// InitialAPIKey is the deployment's configured key (CXLOOP_API_KEY):
 	// the first admin key. Empty: only keys made through the API work.
 	InitialAPIKey string
+	// SMSOff: the deployment has no SMS sender (no origination identity).
+	// SMS interactions are then skipped with survey.SMSNotConfigured, SMS
+	// surveys scheduled earlier are cancelled instead of sent, and a note
+	// to a customer reachable only by SMS is not attempted; email works
+	// as ever.
+	SMSOff bool
 }
 
 // SMSKeywords says who answers the STOP and HELP keywords.

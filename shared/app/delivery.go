@@ -19,6 +19,11 @@ var (
 	ErrProviderOptOut = errors.New("recipient opted out at the provider")
 )
 
+// ErrThrottled is what a Mailer or Texter returns (wrapped) when the
+// provider refused a message for now because the account is over its
+// sending rate or quota: the message was not sent and may be sent later.
+var ErrThrottled = errors.New("provider is over its sending rate; try later")
+
 // Reasons an address is suppressed.
 const (
 	ReasonBounce    = "bounce"

@@ -104,6 +104,7 @@ func (a *App) Ingest(ctx context.Context, in Interaction) (survey.Result, bool, 
 			c.UpdatedAt = now
 		}
 		standing := survey.Standing{
+			ChannelOff:    in.Channel == survey.SMS && a.cfg.SMSOff,
 			OptedOut:      c.OptOut.Has(in.Channel),
 			Suppressed:    suppressed,
 			LastAsked:     c.Asked(a.cfg.Survey.ThrottleScope, in.AccountID),

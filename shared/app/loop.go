@@ -364,11 +364,17 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		return fmt.Errorf("notify customer %s: %w", t.ID, err)
 	}
 	channel, to := survey.Email, c.Email
-	if to == "" || (sv.Channel == survey.SMS && c.Phone != "") {
+	// By text when the survey went by text (or there is no email), and
+	// never by text without SMS.
+	if c.Phone != "" && !a.cfg.SMSOff && (to == "" || sv.Channel == survey.SMS) {
 		channel, to = survey.SMS, c.Phone
 	}
 	if to == "" {
-		return a.noteProblem(ctx, t.ID, loop.NoteNoAddress)
+		problem := loop.NoteNoAddress
+		if c.Phone != "" {
+			problem = loop.NoteNoChannel
+		}
+		return a.noteProblem(ctx, t.ID, problem)
 	}
 	if suppressed, err := a.store.Suppressed(ctx, to); err != nil {
 		return err
@@ -501,6 +507,7 @@ var noteProblemText = map[loop.NoteProblem]string{
 	loop.NoteBounced:       "was refused by their mail server (it bounced)",
 	loop.NoteUndeliverable: "could not be delivered: their address no longer accepts our messages",
 	loop.NoteNoAddress:     "could not be sent: we have no address for them any more",
+	loop.NoteNoChannel:     "could not be sent: they can only be reached by text, and SMS is not set up",
 }
 
 // NoteEvent is what the provider reports about a message it was given.
@@ -566,7 +573,8 @@ func (a *App) AskRecovery(ctx context.Context, in LoopInput) error {
 	}
 	tz, _ := time.LoadLocation(c.Timezone)
 	d := a.policy.Decide(now, id, orig.Channel, tz, survey.Standing{
-		OptedOut: c.OptOut.Has(orig.Channel), Suppressed: suppressed || to == "", ExemptThrottle: true,
+		ChannelOff: orig.Channel == survey.SMS && a.cfg.SMSOff,
+		OptedOut:   c.OptOut.Has(orig.Channel), Suppressed: suppressed || to == "", ExemptThrottle: true,
 	})
 	if !d.Send {
 		a.log.InfoContext(ctx, "recovery check skipped", "task_id", t.ID, "reason", string(d.Reason))

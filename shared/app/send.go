@@ -91,8 +91,11 @@ func (a *App) releaseSend(ctx context.Context, id string, cause error) error {
 }
 
 // blocked re-checks, at the moment of sending, what may have changed since
-// the survey was scheduled: opt-outs and suppressions.
+// the survey was scheduled: SMS switched off, opt-outs and suppressions.
 func (a *App) blocked(ctx context.Context, sv survey.Survey) (survey.Reason, bool, error) {
+	if sv.Channel == survey.SMS && a.cfg.SMSOff {
+		return survey.SMSNotConfigured, true, nil
+	}
 	c, err := a.store.Customers.Get(ctx, sv.CustomerID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", false, err

@@ -143,10 +143,16 @@ func (a *App) remind(ctx context.Context, sv survey.Survey) error {
 	}
 	id, err := a.deliverSurvey(ctx, sv, true)
 	if err != nil {
+		// Nothing went out: give the claim back for the next sweep.
 		_, rerr := a.store.Surveys.Update(ctx, sv.ID, func(x *survey.Survey) error {
 			x.RemindingUntil = time.Time{}
 			return nil
 		})
+		if errors.Is(err, ErrThrottled) && rerr == nil {
+			// Not a failure of this sweep: SES asked us to slow down.
+			a.log.WarnContext(ctx, "reminder throttled; the next sweep sends it", "survey_id", sv.ID, "err", err)
+			return nil
+		}
 		return errors.Join(fmt.Errorf("remind %s: %w", sv.ID, err), rerr)
 	}
 	a.log.InfoContext(ctx, "reminder sent", "survey_id", sv.ID, "message_id", id)

@@ -57,7 +57,7 @@ type Needs struct {
 // Functions declares every Lambda function's needs, by folder name.
 var Functions = map[string]Needs{
 	"api":             {Mail: true, Workflow: true, TaskTokens: true, Queue: true, APIKey: true, Validates: true},
-	"send-survey":     {Mail: true, SMS: true},
+	"send-survey":     {Mail: true, SMS: true, Queue: true}, // Queue: throttled surveys go back on it
 	"inbound-sms":     {SMS: true, Workflow: true, Validates: true},
 	"ses-events":      {Mail: true},
 	"sweeper":         {Mail: true, SMS: true, Workflow: true},
@@ -95,14 +95,12 @@ func (n Needs) Actions() []string {
 }
 
 // Env lists the environment variables the function must have, sorted.
-// The CXLOOP_* tuning variables (config.Variables) are optional.
+// The CXLOOP_* tuning variables (config.Variables) are optional, and so
+// are those of Optional.
 func (n Needs) Env() []string {
 	e := []string{"TABLE_NAME", "CXLOOP_SIGNING_KEY", "CXLOOP_BASE_URL"}
 	if n.Mail {
 		e = append(e, "SES_FROM", "SES_CONFIGURATION_SET")
-	}
-	if n.SMS {
-		e = append(e, "SMS_ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET")
 	}
 	if n.Workflow || n.TaskTokens {
 		e = append(e, "STATE_MACHINE_ARN")
@@ -115,6 +113,22 @@ func (n Needs) Env() []string {
 	}
 	slices.Sort(e)
 	return e
+}
+
+// Optional lists the environment variables the function reads that may be
+// empty, sorted: the template passes each one (a parameter that may be
+// left empty), and an empty one switches its feature off instead of
+// stopping the function. SMS is off without SMS_ORIGINATION_IDENTITY,
+// which every function reads, since every core must know whether it may
+// take an SMS survey (app.Config.SMSOff); SMS_CONFIGURATION_SET and
+// SMS_OPT_OUT_LIST only tune texts when SMS is on.
+func (n Needs) Optional() []string {
+	o := []string{"SMS_ORIGINATION_IDENTITY"}
+	if n.SMS {
+		o = append(o, "SMS_CONFIGURATION_SET", "SMS_OPT_OUT_LIST")
+	}
+	slices.Sort(o)
+	return o
 }
 
 // Service is an outside service a function may use besides the table, or
@@ -210,6 +224,9 @@ type Built struct {
 	App    *app.App
 	APIKey string
 	Logger *slog.Logger
+	// Conn is what the adapters connected with, for a handler that needs
+	// a client of its own (send-survey's queue for throttled surveys).
+	Conn Conn
 	// PageRatePerMinute limits each client address on the link pages
 	// (CXLOOP_PAGE_RATE_PER_MINUTE, default 120; 0 turns it off).
 	PageRatePerMinute int
@@ -241,6 +258,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 	if err != nil {
 		return nil, err
 	}
+	cfg.SMSOff = getenv("SMS_ORIGINATION_IDENTITY") == ""
 	key, err := hex.DecodeString(getenv("CXLOOP_SIGNING_KEY"))
 	if err != nil {
 		return nil, fmt.Errorf("CXLOOP_SIGNING_KEY must be hex: %w", err)
@@ -277,7 +295,7 @@ func New(ctx context.Context, function string, log *slog.Logger, adapters ...Ada
 			return nil, fmt.Errorf("CXLOOP_PAGE_RATE_PER_MINUTE=%q: want a whole number of requests per minute, 0 for no limit", v)
 		}
 	}
-	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log, PageRatePerMinute: rate}, nil
+	return &Built{App: a, APIKey: getenv("CXLOOP_API_KEY"), Logger: log, Conn: conn, PageRatePerMinute: rate}, nil
 }
 
 // withheld stands in for a service a function is not allowed to use: a

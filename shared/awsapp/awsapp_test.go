@@ -50,7 +50,7 @@ func TestNeedsActionsAndEnv(t *testing.T) {
 	}{
 		{"table only", Needs{}, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"}, []string{"ses:SendEmail", "states:StartExecution"}, []string{"TABLE_NAME", "CXLOOP_SIGNING_KEY"}},
 		{"mail", Needs{Mail: true}, []string{"ses:SendEmail"}, []string{"sms-voice:SendTextMessage"}, []string{"SES_FROM", "SES_CONFIGURATION_SET"}},
-		{"sms", Needs{SMS: true}, []string{"sms-voice:SendTextMessage"}, []string{"ses:SendEmail"}, []string{"SMS_ORIGINATION_IDENTITY"}},
+		{"sms", Needs{SMS: true}, []string{"sms-voice:SendTextMessage"}, []string{"ses:SendEmail"}, nil},
 		{"api", Functions["api"], []string{"states:StartExecution", "states:SendTaskSuccess", "sqs:SendMessage"}, nil, []string{"CXLOOP_API_KEY", "STATE_MACHINE_ARN", "SEND_QUEUE_URL"}},
 	}
 	for _, tt := range tests {
@@ -73,6 +73,26 @@ func TestNeedsActionsAndEnv(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// SMS is optional: its variables are never required, every function reads
+// whether SMS is on, and the tuning ones are read only where texts are sent.
+func TestSMSVariablesAreOptional(t *testing.T) {
+	t.Parallel()
+	for name, needs := range Functions {
+		env, opt := needs.Env(), needs.Optional()
+		for _, v := range []string{"SMS_ORIGINATION_IDENTITY", "SMS_CONFIGURATION_SET", "SMS_OPT_OUT_LIST"} {
+			if slices.Contains(env, v) {
+				t.Errorf("%s: Env() requires %s; SMS must be optional", name, v)
+			}
+		}
+		if !slices.Contains(opt, "SMS_ORIGINATION_IDENTITY") {
+			t.Errorf("%s: Optional() = %v, want SMS_ORIGINATION_IDENTITY", name, opt)
+		}
+		if got := slices.Contains(opt, "SMS_CONFIGURATION_SET"); got != needs.SMS {
+			t.Errorf("%s: Optional() has SMS_CONFIGURATION_SET = %v, want %v (SMS need)", name, got, needs.SMS)
+		}
 	}
 }
 

@@ -9,9 +9,16 @@
 //
 // The functions reach it through the SDK's service-specific endpoint
 // variables (see Env), so the same binaries that run in AWS run against it.
+//
+// A service can instead be forwarded (Forward) to an emulator that plays
+// it, such as MiniStack: its calls are recorded, faults still apply, and
+// everything else goes through to the emulator unchanged. The server
+// also answers its own control routes under /_awsfake/ (ControlPath), so
+// a test in another process can read the calls and set faults.
 package awsfake
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
@@ -20,6 +27,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +75,7 @@ func (c Call) Decode(v any) error {
 	return nil
 }
 
-// Server is the fake. Its zero value is not usable; see Start and New.
+// Server is the fake. Its zero value is not usable; see Start, New and NewServer.
 type Server struct {
 	// URL is the base URL, http://127.0.0.1:PORT.
 	URL string
@@ -73,9 +83,10 @@ type Server struct {
 	hs *http.Server
 	ln net.Listener
 
-	mu     sync.Mutex
-	calls  []Call
-	faults map[string]Fault
+	mu      sync.Mutex
+	calls   []Call
+	faults  map[string][]Fault // by service.operation; each with its own Match
+	forward map[string]*httputil.ReverseProxy
 }
 
 // Fault makes an operation fail with an AWS error instead of succeeding.
@@ -83,6 +94,10 @@ type Fault struct {
 	Status  int    // HTTP status, 400 when zero
 	Code    string // e.g. TaskDoesNotExist, ThrottlingException
 	Message string
+	// Match, when set, limits the fault to the calls whose body contains
+	// it (an execution name, a recipient), so that one test's fault does
+	// not fail another's calls.
+	Match string
 }
 
 // Start starts a server on a random port of 127.0.0.1. Close stops it.
@@ -91,10 +106,18 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("awsfake: listen: %w", err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), ln: ln, faults: map[string]Fault{}}
-	s.hs = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
+	s := NewServer()
+	s.URL, s.ln = "http://"+ln.Addr().String(), ln
+	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.hs.Serve(ln) }()
 	return s, nil
+}
+
+// NewServer returns a fake that is not listening, for a caller that
+// serves it (it is an http.Handler); its URL is empty and Close does
+// nothing.
+func NewServer() *Server {
+	return &Server{faults: map[string][]Fault{}, forward: map[string]*httputil.ReverseProxy{}}
 }
 
 // New starts a server that is closed when the test ends.
@@ -109,7 +132,14 @@ func New(tb testing.TB) *Server {
 }
 
 // Close stops the server.
-func (s *Server) Close() { _ = s.hs.Close() }
+func (s *Server) Close() {
+	if s.hs != nil {
+		_ = s.hs.Close()
+	}
+}
+
+// ServeHTTP answers one request as the fake.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // Env returns the KEY=VALUE endpoint variables that send every service the
 // server plays to it, sorted by key.
@@ -149,22 +179,61 @@ func (s *Server) Since(n int) []Call {
 	return all[n:]
 }
 
-// Fail makes every later call of the operation fail with f, until
-// Recover.
+// Fail makes every later call of the operation fail with f (only those
+// its Match selects), until Recover. Faults with different Match values
+// stand side by side; one with the same Match replaces the earlier.
 func (s *Server) Fail(service, operation string, f Fault) {
 	if f.Status == 0 {
 		f.Status = http.StatusBadRequest
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[service+"."+operation] = f
+	key := service + "." + operation
+	s.faults[key] = append(slices.DeleteFunc(s.faults[key], func(g Fault) bool { return g.Match == f.Match }), f)
 }
 
-// Recover undoes Fail.
-func (s *Server) Recover(service, operation string) {
+// fault returns the fault that applies to a call, if any.
+func (s *Server) fault(service, operation string, body []byte) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.faults, service+"."+operation)
+	for _, f := range s.faults[service+"."+operation] {
+		if f.Match == "" || bytes.Contains(body, []byte(f.Match)) {
+			return f, true
+		}
+	}
+	return Fault{}, false
+}
+
+// Forward sends the calls of service (SESv2, SFN, SQS or SMS) to the
+// emulator at upstream instead of answering them, recording each one
+// with the status the emulator answered. A Fault set for one of its
+// operations is answered here instead of forwarding the call.
+func (s *Server) Forward(service, upstream string) error {
+	if _, ok := EndpointVars[service]; !ok {
+		return fmt.Errorf("awsfake: unknown service %q", service)
+	}
+	u, err := url.Parse(upstream)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("awsfake: forward %s: %q is not an http(s) URL", service, upstream)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forward[service] = p
+	return nil
+}
+
+// Recover undoes Fail: every fault of the operation when match is empty,
+// else the one with that Match.
+func (s *Server) Recover(service, operation string, match ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := service + "." + operation
+	if len(match) == 0 || match[0] == "" {
+		delete(s.faults, key)
+		return
+	}
+	s.faults[key] = slices.DeleteFunc(s.faults[key], func(g Fault) bool { return g.Match == match[0] })
 }
 
 // jsonTargets maps an awsJson1_0 X-Amz-Target prefix to its service.
@@ -175,12 +244,32 @@ var jsonTargets = map[string]string{
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ControlPath) {
+		s.control(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	service, op, rest := route(r)
+	s.mu.Lock()
+	proxy, forwarded := s.forward[service]
+	s.mu.Unlock()
+	f, faulty := s.fault(service, op, body)
+	if forwarded && !faulty {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		proxy.ServeHTTP(rec, r)
+		s.record(Call{Service: service, Operation: op, Body: body, Status: rec.status})
+		return
+	}
+	if forwarded {
+		s.record(Call{Service: service, Operation: op, Body: body, Status: f.Status})
+		writeError(w, rest, f.Status, f.Code, f.Message)
+		return
+	}
 	if service == "" {
 		s.record(Call{Service: "unknown", Operation: r.Method + " " + r.URL.Path, Body: body, Status: http.StatusNotFound})
 		writeError(w, rest, http.StatusNotFound, "UnknownOperationException", "awsfake does not play "+r.Method+" "+r.URL.Path+" "+r.Header.Get("X-Amz-Target"))
@@ -207,8 +296,20 @@ func (s *Server) record(c Call) {
 	s.calls = append(s.calls, c)
 }
 
+// statusRecorder keeps the status a forwarded call was answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
 // route names the service and operation of a request; rest is true for
-// restJson1 (SES v2), false for awsJson1_0.
+// restJson1 (SES v2), false for awsJson1_0. Other SES v2 operations are
+// named by method and path: only a forwarded SES v2 answers them.
 func route(r *http.Request) (service, op string, rest bool) {
 	if t := r.Header.Get("X-Amz-Target"); t != "" && r.Method == http.MethodPost {
 		prefix, op, ok := strings.Cut(t, ".")
@@ -220,7 +321,48 @@ func route(r *http.Request) (service, op string, rest bool) {
 	if r.Method == http.MethodPost && r.URL.Path == "/v2/email/outbound-emails" {
 		return SESv2, "SendEmail", true
 	}
+	if strings.HasPrefix(r.URL.Path, "/v2/email/") {
+		return SESv2, r.Method + " " + r.URL.Path, true
+	}
 	return "", "", strings.HasPrefix(r.URL.Path, "/v2/")
+}
+
+// ControlPath is where the server answers its own routes:
+//
+//	GET    /_awsfake/calls   every call so far, as a JSON array of Call
+//	PUT    /_awsfake/faults  {"service","operation","fault":{...}}: Fail
+//	DELETE /_awsfake/faults  {"service","operation","fault":{"Match"}}: Recover (that Match's fault, or all)
+const ControlPath = "/_awsfake/"
+
+// FaultRequest is the body of the faults control route.
+type FaultRequest struct {
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Fault     Fault  `json:"fault"`
+}
+
+func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case r.URL.Path == ControlPath+"calls" && r.Method == http.MethodGet:
+		_ = json.NewEncoder(w).Encode(s.Calls())
+	case r.URL.Path == ControlPath+"faults" && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
+		var f FaultRequest
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&f); err != nil || f.Service == "" || f.Operation == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": "want {\"service\",\"operation\",\"fault\"}"})
+			return
+		}
+		if r.Method == http.MethodPut {
+			s.Fail(f.Service, f.Operation, f.Fault)
+		} else {
+			s.Recover(f.Service, f.Operation, f.Fault.Match)
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "no such control route: " + r.Method + " " + r.URL.Path})
+	}
 }
 
 // answer checks a call and returns the status and either the response or
@@ -229,9 +371,7 @@ func (s *Server) answer(r *http.Request, c Call) (status int, resp any, code, ms
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
 		return http.StatusForbidden, nil, "MissingAuthenticationTokenException", "request is not signed with SigV4"
 	}
-	s.mu.Lock()
-	f, faulty := s.faults[c.Service+"."+c.Operation]
-	s.mu.Unlock()
+	f, faulty := s.fault(c.Service, c.Operation, c.Body)
 	var in map[string]any
 	if err := json.Unmarshal(c.Body, &in); err != nil {
 		return http.StatusBadRequest, nil, "SerializationException", "body is not a JSON object: " + err.Error()

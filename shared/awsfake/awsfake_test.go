@@ -2,7 +2,9 @@ package awsfake_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -211,4 +213,99 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// A forwarded service reaches the emulator behind the fake and is
+// recorded on the way; a fault is answered in front of it; the control
+// routes give the calls and set faults from another process.
+func TestForwardRecordsAndFaults(t *testing.T) {
+	upstream := awsfake.New(t)
+	front := awsfake.New(t)
+	if err := front.Forward(awsfake.SFN, upstream.URL); err != nil {
+		t.Fatal(err)
+	}
+	if err := front.Forward("Nope", upstream.URL); err == nil {
+		t.Error("Forward accepted an unknown service")
+	}
+	states := sfn.NewFromConfig(sdkConfig(t, front.Env()))
+	ctx := t.Context()
+	start := &sfn.StartExecutionInput{StateMachineArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:loop"), Name: aws.String("loop-f1")}
+	if _, err := states.StartExecution(ctx, start); err != nil {
+		t.Fatalf("forwarded StartExecution: %v", err)
+	}
+	if n, m := len(front.CallsTo(awsfake.SFN, "StartExecution")), len(upstream.CallsTo(awsfake.SFN, "StartExecution")); n != 1 || m != 1 {
+		t.Fatalf("front recorded %d, upstream answered %d StartExecution calls; want 1 and 1", n, m)
+	}
+
+	put := func(method string, body string) int {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, method, front.URL+awsfake.ControlPath+"faults", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := put(http.MethodPut, `{"service":"SFN","operation":"StartExecution","fault":{"Status":400,"Code":"ExecutionLimitExceeded","Message":"too many"}}`); code != http.StatusNoContent {
+		t.Fatalf("PUT faults = %d", code)
+	}
+	_, err := states.StartExecution(ctx, start)
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ExecutionLimitExceeded" {
+		t.Fatalf("StartExecution with a fault = %v, want ExecutionLimitExceeded", err)
+	}
+	if n := len(upstream.CallsTo(awsfake.SFN, "StartExecution")); n != 1 {
+		t.Errorf("a faulted call reached the upstream (%d calls)", n)
+	}
+	front.Recover(awsfake.SFN, "StartExecution")
+	other := &sfn.StartExecutionInput{StateMachineArn: start.StateMachineArn, Name: aws.String("loop-f2")}
+	if code := put(http.MethodPut, `{"service":"SFN","operation":"StartExecution","fault":{"Code":"ExecutionLimitExceeded","Match":"loop-f1"}}`); code != http.StatusNoContent {
+		t.Fatalf("PUT faults = %d", code)
+	}
+	if _, err := states.StartExecution(ctx, other); err != nil {
+		t.Errorf("a fault matching loop-f1 failed loop-f2: %v", err)
+	}
+	if _, err := states.StartExecution(ctx, start); !errors.As(err, &ae) || ae.ErrorCode() != "ExecutionLimitExceeded" {
+		t.Errorf("a fault matching loop-f1 let it through: %v", err)
+	}
+	// Two faults with different matches stand side by side; recovering
+	// one leaves the other.
+	third := &sfn.StartExecutionInput{StateMachineArn: start.StateMachineArn, Name: aws.String("loop-f3")}
+	front.Fail(awsfake.SFN, "StartExecution", awsfake.Fault{Code: "ExecutionLimitExceeded", Match: "loop-f3"})
+	front.Recover(awsfake.SFN, "StartExecution", "loop-f3")
+	if _, err := states.StartExecution(ctx, third); err != nil {
+		t.Errorf("loop-f3 failed after its fault was recovered: %v", err)
+	}
+	if code := put(http.MethodDelete, `{"service":"SFN","operation":"StartExecution"}`); code != http.StatusNoContent {
+		t.Fatalf("DELETE faults = %d", code)
+	}
+	if code := put(http.MethodPut, `not json`); code != http.StatusBadRequest {
+		t.Errorf("PUT faults with a bad body = %d, want 400", code)
+	}
+	if _, err := states.StartExecution(ctx, start); err != nil {
+		t.Fatalf("StartExecution after recovery: %v", err)
+	}
+
+	res, err := http.Get(front.URL + awsfake.ControlPath + "calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var calls []awsfake.Call
+	if err := json.NewDecoder(res.Body).Decode(&calls); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	for _, c := range calls {
+		if c.Operation == "StartExecution" {
+			statuses = append(statuses, c.Status)
+		}
+	}
+	if fmt.Sprint(statuses) != "[200 400 200 400 200 200]" {
+		t.Errorf("GET calls: StartExecution statuses %v, want [200 400 200 400 200 200]", statuses)
+	}
 }

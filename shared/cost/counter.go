@@ -36,6 +36,10 @@ type Counts struct {
 	// Counter): reads and writes, and the share of the writes that went
 	// to the global secondary indexes.
 	ReadUnits, WriteUnits, IndexWriteUnits float64
+	// IndexPartitionUnits splits IndexWriteUnits by index partition,
+	// "<index> <partition key value>" (gsi1 DUE): a partition's write rate
+	// is what a hot partition would exceed.
+	IndexPartitionUnits map[string]float64
 	// ReportedUnits is the sum of the ConsumedCapacity the endpoint
 	// returned, and CheckedUnits the sum of the Counter's own table-only
 	// figure for the same calls; against dynalite (which reports the table
@@ -61,6 +65,15 @@ func (c Counts) Sub(o Counts) Counts {
 		CheckedUnits:    c.CheckedUnits - o.CheckedUnits,
 		Emails:          c.Emails - o.Emails,
 		SQSRequests:     c.SQSRequests - o.SQSRequests,
+	}
+	out.IndexPartitionUnits = map[string]float64{}
+	for k, v := range c.IndexPartitionUnits {
+		out.IndexPartitionUnits[k] = v
+	}
+	for k, v := range o.IndexPartitionUnits {
+		if out.IndexPartitionUnits[k] -= v; out.IndexPartitionUnits[k] == 0 {
+			delete(out.IndexPartitionUnits, k)
+		}
 	}
 	for op, n := range c.Calls {
 		out.Calls[op] = n
@@ -160,7 +173,7 @@ type Counter struct {
 
 // NewCounter returns a Counter for a table with the given indexes.
 func NewCounter(indexes []Index) *Counter {
-	return &Counter{indexes: indexes, counts: Counts{Calls: map[Op]int{}}}
+	return &Counter{indexes: indexes, counts: Counts{Calls: map[Op]int{}, IndexPartitionUnits: map[string]float64{}}}
 }
 
 // Snapshot returns a copy of the counts so far.
@@ -171,6 +184,10 @@ func (c *Counter) Snapshot() Counts {
 	out.Calls = make(map[Op]int, len(c.counts.Calls))
 	for op, n := range c.counts.Calls {
 		out.Calls[op] = n
+	}
+	out.IndexPartitionUnits = make(map[string]float64, len(c.counts.IndexPartitionUnits))
+	for k, v := range c.counts.IndexPartitionUnits {
+		out.IndexPartitionUnits[k] = v
 	}
 	return out
 }
@@ -306,19 +323,26 @@ func (c *Counter) dynamo(params, result any, err error) {
 // becomes new (nil: deleted).
 func (c *Counter) indexWrites(old, new map[string]ddbtypes.AttributeValue) float64 {
 	var units float64
+	add := func(ix Index, item map[string]ddbtypes.AttributeValue) {
+		u := writeUnits(ItemSize(item))
+		units += u
+		pk, _ := scalar(item[ix.PK])
+		c.counts.IndexPartitionUnits[ix.Name+" "+pk[1:]] += u // pk without its type letter
+	}
 	for _, ix := range c.indexes {
 		oldKey, oldIn := indexKey(old, ix)
 		newKey, newIn := indexKey(new, ix)
 		switch {
 		case !oldIn && !newIn:
 		case !oldIn:
-			units += writeUnits(ItemSize(new))
+			add(ix, new)
 		case !newIn:
-			units += writeUnits(ItemSize(old))
+			add(ix, old)
 		case oldKey == newKey:
-			units += writeUnits(ItemSize(new))
+			add(ix, new)
 		default:
-			units += writeUnits(ItemSize(old)) + writeUnits(ItemSize(new))
+			add(ix, old)
+			add(ix, new)
 		}
 	}
 	return units

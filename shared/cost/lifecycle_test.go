@@ -102,6 +102,7 @@ func TestCost(t *testing.T) {
 	body := rep.Markdown()
 	t.Logf("\n%s", body)
 	checkReadme(t, body)
+	checkCapacity(t, lcs)
 }
 
 // checkLifecycles holds the counts to what each lifecycle must do, so a
@@ -114,7 +115,7 @@ func checkLifecycles(t *testing.T, lcs []cost.Lifecycle) {
 		if u.Emails != wantEmails[lc.Key] {
 			t.Errorf("lifecycle %s sent %d emails, want %d", lc.Key, u.Emails, wantEmails[lc.Key])
 		}
-		if u.Invocations["send-survey"] != 1 || u.SNSPublishes != u.Emails {
+		if u.Invocations["send-survey"] != 1 || u.SNSPublishes != 2*u.Emails {
 			t.Errorf("lifecycle %s: send-survey ran %d times, %d SES events for %d emails", lc.Key, u.Invocations["send-survey"], u.SNSPublishes, u.Emails)
 		}
 		if u.SMS != 0 {
@@ -191,7 +192,7 @@ func upper(s string) string {
 
 func notes(baseline cost.Counts) []string {
 	return []string{
-		"**What runs.** Each lifecycle drives the real HTTP handler (`httpapi`) as the api function would, the send-survey handler (`lambdafn.SendSurveys`) for each message the SQS adapter put on the queue, the ses-events handler (`lambdafn.SESEvents`) with a delivery event for each email (the configuration set publishes delivery events to SNS, so every email is also one SNS publish and one Lambda invocation), the state machine file in the local interpreter with its Task states bound to `looptask.Handlers` on the same application core, and the sweeper (`app.Sweep`) at each due time. All of it runs on one `aws.Config` whose `APIOptions` carry `cost.Counter`.",
+		"**What runs.** Each lifecycle drives the real HTTP handler (`httpapi`) as the api function would, the send-survey handler (`lambdafn.SendSurveys`) for each message the SQS adapter put on the queue, the ses-events handler (`lambdafn.SESEvents`) with a send and a delivery event for each email (the configuration set publishes both to SNS, so every email is also two SNS publishes and two Lambda invocations; the send event is what confirms an owner's note even when its sender died after SES took it), the state machine file in the local interpreter with its Task states bound to `looptask.Handlers` on the same application core, and the sweeper (`app.Sweep`) at each due time. All of it runs on one `aws.Config` whose `APIOptions` carry `cost.Counter`.",
 		"**Step Functions.** The app's Workflow port is a small adapter that calls the production `sfn` adapter (StartExecution, SendTaskSuccess, counted against the fake) and then starts or resumes the execution in the local interpreter; the transitions are every state entered in the execution's history (plus any retry).",
 		"**HTTP requests.** Every request a person's browser makes counts: the source's `POST /v1/interactions`, the score link (`GET /s/{token}?score=N`), the form (`POST /s/{token}`), the owner's task page (`GET`/`POST /t/{token}`), and the page's stylesheet and the browser's `/favicon.ico` once per visit (the stylesheet is cached for an hour). Mail scanners that open links before the person does are not counted.",
 		"**DynamoDB** units are computed by the Counter from the items read and written, including the writes to the three global secondary indexes (all projecting ALL attributes), which dynalite does not charge; dynalite's own ConsumedCapacity for the table is checked to agree. Lambda's event source mapping is assumed to receive and delete each SQS message on its own (one ReceiveMessage and one DeleteMessage per message).",
@@ -268,7 +269,8 @@ type env struct {
 	logs    *logMeter
 	send    func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 	sesEv   func(context.Context, events.SNSEvent) error
-	deliver []byte
+	// sesEvents are what SES publishes for each email: send, delivery.
+	sesEvents [][]byte
 
 	// What the current lifecycle did.
 	api        int
@@ -319,12 +321,13 @@ func newEnv(t *testing.T) *env {
 	acfg := app.DefaultConfig()
 	acfg.BaseURL = baseURL
 	acfg.InitialAPIKey = apiKey
+	queue := sqs.New(sqssdk.NewFromConfig(cfg), queueURL)
 	a, err := app.New(acfg, app.Deps{
 		Store:     store.New(table),
 		Mailer:    ses.New(sesv2.NewFromConfig(cfg), ses.Config{From: "surveys@example.com", ConfigurationSet: "cxloop"}),
 		Texter:    sms.New(pinpointsmsvoicev2.NewFromConfig(cfg), sms.Config{OriginationIdentity: "+15550100000", ConfigurationSet: "cxloop"}),
 		Workflow:  &countedFlow{real: real, local: localflow.New(e.engine, machine), names: &e.executions},
-		Queue:     sqs.New(sqssdk.NewFromConfig(cfg), queueURL),
+		Queue:     queue,
 		Clock:     e.clk,
 		Signer:    signer,
 		Logger:    log,
@@ -341,10 +344,14 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	e.http = httpapi.New(a, httpapi.Config{APIKey: apiKey, Logger: log})
-	e.send = lambdafn.SendSurveys(a, log)
+	e.send = lambdafn.SendSurveys(a, queue, log)
 	e.sesEv = lambdafn.SESEvents(a, log)
-	if e.deliver, err = os.ReadFile(filepath.Join("..", "ses", "sesevent", "testdata", "event-delivery.json")); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"event-send.json", "event-delivery.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "ses", "sesevent", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.sesEvents = append(e.sesEvents, b)
 	}
 	t.Log(stack.Describe())
 	return e
@@ -442,11 +449,14 @@ func (e *env) measure(key string, baseline cost.Counts, run func()) cost.Usage {
 		WriteUnits:  d.WriteUnits,
 		SQSRequests: d.SQSRequests + 2*e.queued,
 		Emails:      d.Emails,
-		// SES publishes one delivery event per email to SNS.
-		SNSPublishes: d.Emails,
+		// SES publishes a send and a delivery event per email to SNS.
+		SNSPublishes: 2 * d.Emails,
 		SMS:          d.Count("Pinpoint SMS Voice V2", "SendTextMessage"),
 		AppLogBytes:  logBytes + logLines*cost.LogEventOverhead,
 		Calls:        d.Calls,
+		Executions:   len(e.executions),
+		// The baseline sweeps write nothing, so d's partitions are the lifecycle's.
+		IndexPartitionUnits: d.IndexPartitionUnits,
 	}
 	for _, name := range e.executions {
 		x, err := e.engine.DescribeExecution(e.ctx, machine, name)
@@ -643,7 +653,8 @@ func (e *env) api1(method, path, body string, want int) {
 
 // pump plays the event sources: each message the SQS adapter sent goes to
 // the send-survey function (as the event source mapping delivers it) and
-// each email sent produces a delivery event for the ses-events function,
+// each email sent produces a send and a delivery event for the ses-events
+// function,
 // until nothing new happens.
 func (e *env) pump() {
 	e.t.Helper()
@@ -684,11 +695,13 @@ func (e *env) pump() {
 			}
 			e.seenMail++
 			e.mails = append(e.mails, mail{To: in.Destination.ToAddresses[0], Subject: in.Content.Simple.Subject.Data, Text: in.Content.Simple.Body.Text.Data})
-			e.inv["ses-events"]++
-			if err := e.sesEv(e.ctx, events.SNSEvent{Records: []events.SNSEventRecord{{SNS: events.SNSEntity{
-				MessageID: fmt.Sprintf("sns-%d", e.seenMail), Message: string(e.deliver),
-			}}}}); err != nil {
-				e.t.Fatalf("ses-events: %v", err)
+			for i, ev := range e.sesEvents {
+				e.inv["ses-events"]++
+				if err := e.sesEv(e.ctx, events.SNSEvent{Records: []events.SNSEventRecord{{SNS: events.SNSEntity{
+					MessageID: fmt.Sprintf("sns-%d-%d", e.seenMail, i), Message: string(ev),
+				}}}}); err != nil {
+					e.t.Fatalf("ses-events: %v", err)
+				}
 			}
 		}
 	}

@@ -69,10 +69,16 @@ type Usage struct {
 	SQSRequests int
 	// Emails sent through SES (recipients).
 	Emails int
-	// SNSPublishes: SES's delivery events published to the SES events topic.
+	// SNSPublishes: SES's send and delivery events published to the SES
+	// events topic.
 	SNSPublishes int
 	// Transitions: Step Functions states entered.
 	Transitions int
+	// Executions: closed-loop executions started.
+	Executions int
+	// IndexPartitionUnits: the index write units by index partition
+	// (Counts.IndexPartitionUnits), for the capacity table.
+	IndexPartitionUnits map[string]float64
 	// SMS messages sent (none in the email lifecycles).
 	SMS int
 	// AppLogBytes: the JSON log lines the functions wrote, as metered (with
@@ -120,7 +126,7 @@ func (u Usage) Lines() []Line {
 		{"DynamoDB reads (on-demand)", "read request units", "$0.125 / million", u.ReadUnits, u.ReadUnits * DynamoDBPerRRU},
 		{"SQS (standard)", "requests", "$0.40 / million", float64(u.SQSRequests), float64(u.SQSRequests) * SQSPerRequest},
 		{"SES", "emails", "$0.10 / 1,000", float64(u.Emails), float64(u.Emails) * SESPerEmail},
-		{"SNS (SES delivery events)", "publishes", "$0.50 / million", float64(u.SNSPublishes), float64(u.SNSPublishes) * SNSPerPublish},
+		{"SNS (SES send and delivery events)", "publishes", "$0.50 / million", float64(u.SNSPublishes), float64(u.SNSPublishes) * SNSPerPublish},
 		{"Step Functions (Standard)", "state transitions", "$0.025 / 1,000", float64(u.Transitions), float64(u.Transitions) * SFNPerTransition},
 		{"CloudWatch Logs", "KB ingested", "$0.50 / GB", logKB, logKB * 1000 / 1e9 * LogsPerGB},
 	}

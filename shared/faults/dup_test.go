@@ -18,6 +18,7 @@ import (
 	"github.com/cxloop/cxloop/shared/faults"
 	"github.com/cxloop/cxloop/shared/lambdafn"
 	"github.com/cxloop/cxloop/shared/outbox"
+	"github.com/cxloop/cxloop/shared/sqs/sendmsg"
 )
 
 // Every delivery can happen twice; nothing is sent, stored or counted twice.
@@ -48,6 +49,15 @@ func surveysOf(interactionID string) func(outbox.Message) bool {
 	return func(m outbox.Message) bool { return m.Tags["survey_id"] == id && m.Tags["purpose"] == "survey" }
 }
 
+// noLater fails the test if a survey is put back on the queue: nothing
+// here throttles.
+type noLater struct{ t *testing.T }
+
+func (l noLater) EnqueueSendAfter(_ context.Context, m sendmsg.Message, _ time.Duration) error {
+	l.t.Errorf("survey %s put back on the queue", m.SurveyID)
+	return nil
+}
+
 // SQS redelivers a send message, and a batch can hold the same survey
 // twice: one email.
 func TestDuplicateSQSSendIsOneEmail(t *testing.T) {
@@ -62,7 +72,7 @@ func TestDuplicateSQSSendIsOneEmail(t *testing.T) {
 		t.Fatalf("survey sent before the queue delivered it: %d", n)
 	}
 	body := `{"survey_id":"` + app.SurveyID(emailID) + `"}`
-	send := lambdafn.SendSurveys(e.srv.App, quiet)
+	send := lambdafn.SendSurveys(e.srv.App, noLater{t}, quiet)
 	batch := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: body}, {MessageId: "m2", Body: body}}}
 	for range 2 { // the same batch, then its redelivery
 		res, err := send(context.Background(), batch)

@@ -354,6 +354,7 @@ var noteProblemLabels = map[loop.NoteProblem]string{
 	loop.NoteBounced:       "bounced",
 	loop.NoteUndeliverable: "address no longer accepts messages",
 	loop.NoteNoAddress:     "no address left",
+	loop.NoteNoChannel:     "text only, and no SMS",
 }
 
 func pct(v *float64) string {

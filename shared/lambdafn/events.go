@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -17,22 +18,66 @@ import (
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
+// Later puts a survey back on the send queue to be sent after a delay
+// (shared/sqs.Queue).
+type Later interface {
+	EnqueueSendAfter(ctx context.Context, m sendmsg.Message, delay time.Duration) error
+}
+
+// Throttle backoff: a survey the provider throttled goes back on the queue
+// after ThrottleBackoff, doubling with each throttle of the same survey up
+// to sqs.MaxDelay (15 minutes, SQS's longest delay).
+const (
+	ThrottleBackoff = 30 * time.Second
+	maxBackoff      = 15 * time.Minute
+)
+
+func backoff(throttled int) time.Duration {
+	d := ThrottleBackoff
+	for i := 1; i < throttled && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
 // SendSurveys sends the surveys of an SQS batch. Each message succeeds or
 // fails on its own: a failed one is reported in BatchItemFailures and only
 // it is redelivered (and, after the queue's maxReceiveCount, moved to the
 // dead-letter queue, with its reason in the log).
-func SendSurveys(a *app.App, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+//
+// A survey the provider throttles (app.ErrThrottled: the account is over
+// its sending rate, after the SDK's own retries) is not a failure: it and
+// the rest of the batch, which would be throttled too, go back on the
+// queue through later with a growing delay, as new messages, so throttling
+// costs no receive count and never reaches the dead-letter queue. Only
+// when that fails is the message reported as failed.
+func SendSurveys(a *app.App, later Later, log *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	return func(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
 		var res events.SQSEventResponse
+		throttled := false
 		for _, m := range e.Records {
-			id, err := sendmsg.Parse(m.Body)
+			msg, err := sendmsg.Parse(m.Body)
+			switch {
+			case err != nil:
+			case throttled:
+				err = app.ErrThrottled // not tried: it would be throttled too
+			default:
+				err = a.Send(ctx, msg.SurveyID)
+				throttled = errors.Is(err, app.ErrThrottled)
+			}
 			if err == nil {
-				err = a.Send(ctx, id)
+				continue
 			}
-			if err != nil {
-				log.ErrorContext(ctx, "send failed; message will be retried", "message_id", m.MessageId, "survey_id", id, "receive_count", m.Attributes["ApproximateReceiveCount"], "err", err)
-				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			if errors.Is(err, app.ErrThrottled) {
+				msg.Throttled++
+				delay := backoff(msg.Throttled)
+				if err = later.EnqueueSendAfter(ctx, msg, delay); err == nil {
+					log.WarnContext(ctx, "send throttled; survey queued again", "message_id", m.MessageId, "survey_id", msg.SurveyID, "throttled", msg.Throttled, "delay", delay.String())
+					continue
+				}
 			}
+			log.ErrorContext(ctx, "send failed; message will be retried", "message_id", m.MessageId, "survey_id", msg.SurveyID, "receive_count", m.Attributes["ApproximateReceiveCount"], "err", err)
+			res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 		return res, nil
 	}

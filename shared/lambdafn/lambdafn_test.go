@@ -16,6 +16,7 @@ import (
 
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/devserver"
+	"github.com/cxloop/cxloop/shared/sqs/sendmsg"
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
@@ -115,7 +116,7 @@ func TestSendSurveysReportsPartialFailures(t *testing.T) {
 		{MessageId: "m4", Body: `{"survey_id":"sv_one"}`}, // redelivery: sent once only
 	}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	res, err := SendSurveys(srv.App, log)(context.Background(), batch)
+	res, err := SendSurveys(srv.App, noLater{t}, log)(context.Background(), batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +133,23 @@ func TestSendSurveysReportsPartialFailures(t *testing.T) {
 	}
 	if strings.Join(to, ",") != "sv_one@example.com,sv_two@example.com" {
 		t.Errorf("sent to %v, want each survey once", to)
+	}
+}
+
+// noLater fails a test that puts a survey back on the queue.
+type noLater struct{ t *testing.T }
+
+func (l noLater) EnqueueSendAfter(_ context.Context, m sendmsg.Message, d time.Duration) error {
+	l.t.Errorf("survey %s queued again after %s without a throttle", m.SurveyID, d)
+	return nil
+}
+
+func TestThrottleBackoffDoublesToSQSsLongestDelay(t *testing.T) {
+	t.Parallel()
+	for throttled, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 5: 8 * time.Minute, 6: 15 * time.Minute, 40: 15 * time.Minute} {
+		if got := backoff(throttled); got != want {
+			t.Errorf("backoff(%d) = %s, want %s", throttled, got, want)
+		}
 	}
 }
 

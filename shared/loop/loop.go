@@ -133,6 +133,9 @@ const (
 	NoteUndeliverable NoteProblem = "undeliverable"
 	// NoteNoAddress: the person has no address left to send it to.
 	NoteNoAddress NoteProblem = "no_address"
+	// NoteNoChannel: the person can only be reached by text, and this
+	// deployment has no SMS.
+	NoteNoChannel NoteProblem = "no_channel"
 )
 
 // NoteStatus says where the note to the customer is: "" (none written),

@@ -38,6 +38,11 @@ var (
 	// at all (AccountSuspendedException, SendingPausedException) until an
 	// operator acts; no message will go out until then.
 	ErrSendingPaused = errors.New("ses: sending paused")
+	// ErrThrottled means SES refused the message because the account is
+	// over its sending rate (TooManyRequestsException) or quota
+	// (LimitExceededException), after the SDK's own retries; nothing was
+	// sent, and the same message may be sent later.
+	ErrThrottled = fmt.Errorf("ses: sending rate exceeded: %w", app.ErrThrottled)
 )
 
 // Config is what a Mailer needs besides the client.
@@ -133,8 +138,12 @@ func classify(err error) error {
 		rejected  *types.MessageRejected
 		suspended *types.AccountSuspendedException
 		paused    *types.SendingPausedException
+		tooMany   *types.TooManyRequestsException
+		limit     *types.LimitExceededException
 	)
 	switch {
+	case errors.As(err, &tooMany), errors.As(err, &limit):
+		return fmt.Errorf("%w: %w", ErrThrottled, err)
 	case errors.As(err, &rejected):
 		return fmt.Errorf("%w: %w", ErrRejected, err)
 	case errors.As(err, &suspended), errors.As(err, &paused):

@@ -35,6 +35,10 @@ var (
 	// ErrOptedOut means the person has opted out of texts from this
 	// sender (replied STOP); the service will not deliver to them.
 	ErrOptedOut = fmt.Errorf("sms: destination opted out: %w", app.ErrProviderOptOut)
+	// ErrThrottled means the service refused the text because the account
+	// is over its sending rate (ThrottlingException), after the SDK's own
+	// retries; nothing was sent, and it may be sent later.
+	ErrThrottled = fmt.Errorf("sms: sending rate exceeded: %w", app.ErrThrottled)
 )
 
 // Config is what a Texter needs besides the client.
@@ -137,10 +141,13 @@ var numberReasons = map[types.ValidationExceptionReason]bool{
 // in the chain for errors.As.
 func classify(err error) error {
 	var (
-		invalid  *types.ValidationException
-		conflict *types.ConflictException
+		invalid   *types.ValidationException
+		conflict  *types.ConflictException
+		throttled *types.ThrottlingException
 	)
 	switch {
+	case errors.As(err, &throttled):
+		return fmt.Errorf("%w: %w", ErrThrottled, err)
 	case errors.As(err, &invalid) && numberReasons[invalid.Reason] && aboutNumber(invalid):
 		return fmt.Errorf("%w: %w", ErrInvalidNumber, err)
 	case errors.As(err, &conflict) && conflict.Reason == types.ConflictExceptionReasonDestinationPhoneNumberOptedOut:

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -44,19 +45,40 @@ func New(client Client, queueURL string) *Queue {
 
 // EnqueueSend puts {"survey_id": surveyID} on the queue.
 func (q *Queue) EnqueueSend(ctx context.Context, surveyID string) error {
-	if surveyID == "" {
+	return q.enqueue(ctx, sendmsg.Message{SurveyID: surveyID}, 0)
+}
+
+// MaxDelay is the longest an SQS message can be delayed (DelaySeconds).
+const MaxDelay = 15 * time.Minute
+
+// EnqueueSendAfter puts a survey the provider throttled back on the queue,
+// visible after delay (whole seconds, at most MaxDelay), counting the
+// throttle in the message: a new message starts with a receive count of
+// zero, so throttling never moves a survey towards the dead-letter queue.
+func (q *Queue) EnqueueSendAfter(ctx context.Context, m sendmsg.Message, delay time.Duration) error {
+	if delay < 0 || delay > MaxDelay {
+		return fmt.Errorf("sqs: enqueue send %s: delay %s is outside 0 to %s", m.SurveyID, delay, MaxDelay)
+	}
+	return q.enqueue(ctx, m, int32(delay/time.Second))
+}
+
+func (q *Queue) enqueue(ctx context.Context, m sendmsg.Message, delaySeconds int32) error {
+	if m.SurveyID == "" {
 		return errors.New("sqs: enqueue send: empty survey id")
 	}
-	body, err := sendmsg.Encode(surveyID)
+	body, err := sendmsg.Encode(m)
 	if err != nil {
-		return fmt.Errorf("sqs: enqueue send %s: %w", surveyID, err)
+		return fmt.Errorf("sqs: enqueue send %s: %w", m.SurveyID, err)
 	}
-	_, err = q.client.SendMessage(ctx, &sqs.SendMessageInput{
+	in := &sqs.SendMessageInput{
 		QueueUrl:    aws.String(q.queueURL),
 		MessageBody: aws.String(body),
-	})
-	if err != nil {
-		return fmt.Errorf("sqs: enqueue send %s: %w", surveyID, err)
+	}
+	if delaySeconds > 0 {
+		in.DelaySeconds = delaySeconds
+	}
+	if _, err := q.client.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("sqs: enqueue send %s: %w", m.SurveyID, err)
 	}
 	return nil
 }

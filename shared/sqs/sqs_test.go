@@ -119,8 +119,8 @@ func TestRoundTrip(t *testing.T) {
 		}
 		msg := srv.Only(t).JSON(t)["MessageBody"].(string)
 		got, err := sendmsg.Parse(msg)
-		if err != nil || got != id {
-			t.Errorf("sendmsg.Parse(%s) = %q, %v; want %q", msg, got, err, id)
+		if err != nil || got.SurveyID != id {
+			t.Errorf("sendmsg.Parse(%s) = %q, %v; want %q", msg, got.SurveyID, err, id)
 		}
 	}
 }

@@ -12,6 +12,9 @@ const (
 	SuppressedAddress    Reason = "suppressed_address"
 	Throttled            Reason = "throttled"
 	OpenFollowUp         Reason = "open_follow_up"
+	// SMSNotConfigured: the deployment has no SMS origination identity,
+	// so it cannot text anyone.
+	SMSNotConfigured Reason = "sms_not_configured"
 )
 
 // Asked records the last survey sent to a person (in a throttle scope).
@@ -22,6 +25,9 @@ type Asked struct {
 
 // Standing is what the policy needs to know about the person asked.
 type Standing struct {
+	// ChannelOff: the deployment cannot send on the survey's channel at
+	// all (SMS without an origination identity).
+	ChannelOff     bool
 	OptedOut       bool // for this channel, or globally
 	Suppressed     bool // the address bounced, complained or is on a carrier opt-out list
 	LastAsked      Asked
@@ -39,12 +45,14 @@ type Decision struct {
 // Policy decides whether and when a person is asked.
 type Policy struct{ Config Config }
 
-// Decide applies the rules in order of how final they are: a person's own
-// wish (opt-out) first, then deliverability, then an open complaint, then
+// Decide applies the rules in order of how final they are: a channel the
+// deployment cannot use first, then a person's own wish (opt-out), then deliverability, then an open complaint, then
 // frequency; quiet hours only ever delay. surveyID is the survey being
 // decided, so a retry of the same ingest is not throttled by its own claim.
 func (p Policy) Decide(now time.Time, surveyID string, ch Channel, tz *time.Location, s Standing) Decision {
 	switch {
+	case s.ChannelOff:
+		return Decision{Reason: SMSNotConfigured}
 	case s.OptedOut:
 		return Decision{Reason: OptedOut}
 	case s.Suppressed:

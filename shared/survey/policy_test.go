@@ -33,6 +33,8 @@ func TestPolicyDecide(t *testing.T) {
 		{"suppressed", survey.Standing{Suppressed: true}, survey.Email, survey.Decision{Reason: survey.SuppressedAddress}},
 		{"open follow-up", survey.Standing{OpenFollowUps: 1}, survey.Email, survey.Decision{Reason: survey.OpenFollowUp}},
 		{"throttled", survey.Standing{LastAsked: recent}, survey.Email, survey.Decision{Reason: survey.Throttled}},
+		{"sms not set up", survey.Standing{ChannelOff: true}, survey.SMS, survey.Decision{Reason: survey.SMSNotConfigured}},
+		{"channel off beats everything", survey.Standing{ChannelOff: true, OptedOut: true, ExemptThrottle: true}, survey.SMS, survey.Decision{Reason: survey.SMSNotConfigured}},
 		// Priority: the person's own wish, then deliverability, then an open complaint, then frequency.
 		{"opted out beats everything", survey.Standing{OptedOut: true, Suppressed: true, OpenFollowUps: 2, LastAsked: recent}, survey.Email, survey.Decision{Reason: survey.OptedOut}},
 		{"opted out beats exemption", survey.Standing{OptedOut: true, ExemptThrottle: true}, survey.Email, survey.Decision{Reason: survey.OptedOut}},

@@ -69,6 +69,16 @@ func TestParseNotification(t *testing.T) {
 				"kind":                  {"survey"},
 			},
 		}},
+		{"event-send.json", sesevent.Notification{
+			Kind:      sesevent.Send,
+			MessageID: "0100018e0a1b1f02-7e8f9001-b2c3-4d4e-8f50-6b7c8d9e0f10-000000",
+			Tags: map[string][]string{
+				"ses:configuration-set": {"cxloop"},
+				"ses:outgoing-ip":       {"198.51.100.7"},
+				"survey_id":             {"sv_01J0DELIVER"},
+				"kind":                  {"survey"},
+			},
+		}},
 		{"event-open.json", sesevent.Notification{
 			Kind:      sesevent.Other,
 			MessageID: "0100018e0a1b1f02-7e8f9001-b2c3-4d4e-8f50-6b7c8d9e0f10-000000",

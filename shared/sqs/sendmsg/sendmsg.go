@@ -17,33 +17,39 @@ import (
 // dead-letter queue) rather than fail the batch forever.
 var ErrMalformed = errors.New("sqs: malformed send message")
 
-// message is the body of a message on the send queue.
-type message struct {
-	SurveyID string `json:"survey_id"`
+// Message is the body of a message on the send queue: the survey to send
+// and how many times the provider has throttled it already (the sender
+// puts a throttled survey back on the queue, later each time).
+type Message struct {
+	SurveyID  string `json:"survey_id"`
+	Throttled int    `json:"throttled,omitempty"`
 }
 
-// Encode returns the body of the send message for surveyID:
-// {"survey_id": surveyID}.
-func Encode(surveyID string) (string, error) {
-	b, err := json.Marshal(message{SurveyID: surveyID})
+// Encode returns the body of m: {"survey_id": ...}, with "throttled" when
+// it is not zero.
+func Encode(m Message) (string, error) {
+	b, err := json.Marshal(m)
 	return string(b), err
 }
 
-// Parse returns the survey id of a send message body (an SQS record's
-// body). Errors wrap ErrMalformed. Unknown fields are ignored so a newer
-// producer can add fields without poisoning an older consumer mid-deploy.
-func Parse(body string) (string, error) {
+// Parse reads a send message body (an SQS record's body). Errors wrap
+// ErrMalformed. Unknown fields are ignored so a newer producer can add
+// fields without poisoning an older consumer mid-deploy.
+func Parse(body string) (Message, error) {
 	dec := json.NewDecoder(strings.NewReader(body))
-	var m message
+	var m Message
 	if err := dec.Decode(&m); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Message{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
-		return "", fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+		return Message{}, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
 	if m.SurveyID == "" {
-		return "", fmt.Errorf("%w: no survey_id", ErrMalformed)
+		return Message{}, fmt.Errorf("%w: no survey_id", ErrMalformed)
 	}
-	return m.SurveyID, nil
+	if m.Throttled < 0 {
+		return Message{}, fmt.Errorf("%w: negative throttled count", ErrMalformed)
+	}
+	return m, nil
 }

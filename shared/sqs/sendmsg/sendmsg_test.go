@@ -12,9 +12,12 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		body    string
 		want    string
+		retries int
 		wantErr bool
 	}{
 		{body: `{"survey_id":"sv_1"}`, want: "sv_1"},
+		{body: `{"survey_id":"sv_1","throttled":3}`, want: "sv_1", retries: 3},
+		{body: `{"survey_id":"sv_1","throttled":-1}`, wantErr: true},
 		{body: " {\"survey_id\":\"sv_1\",\"added_later\":true}\n", want: "sv_1"},
 		{body: `{}`, wantErr: true},
 		{body: `{"survey_id":""}`, wantErr: true},
@@ -34,8 +37,8 @@ func TestParse(t *testing.T) {
 		if err != nil && !errors.Is(err, sendmsg.ErrMalformed) {
 			t.Errorf("Parse(%q) error %v is not ErrMalformed", tt.body, err)
 		}
-		if got != tt.want {
-			t.Errorf("Parse(%q) = %q, want %q", tt.body, got, tt.want)
+		if got.SurveyID != tt.want || got.Throttled != tt.retries {
+			t.Errorf("Parse(%q) = %+v, want survey %q throttled %d", tt.body, got, tt.want, tt.retries)
 		}
 	}
 }
@@ -43,13 +46,13 @@ func TestParse(t *testing.T) {
 // Parse reads exactly what Encode writes.
 func TestEncodeParse(t *testing.T) {
 	t.Parallel()
-	for _, id := range []string{"sv_1", `sv "quoted" \ ü`} {
-		body, err := sendmsg.Encode(id)
+	for _, m := range []sendmsg.Message{{SurveyID: "sv_1"}, {SurveyID: `sv "quoted" \ ü`, Throttled: 2}} {
+		body, err := sendmsg.Encode(m)
 		if err != nil {
-			t.Fatalf("Encode(%q): %v", id, err)
+			t.Fatalf("Encode(%+v): %v", m, err)
 		}
-		if got, err := sendmsg.Parse(body); err != nil || got != id {
-			t.Errorf("Parse(%s) = %q, %v; want %q", body, got, err, id)
+		if got, err := sendmsg.Parse(body); err != nil || got != m {
+			t.Errorf("Parse(%s) = %+v, %v; want %+v", body, got, err, m)
 		}
 	}
 }
