@@ -167,10 +167,10 @@ func TestSMSOffCancelsScheduledSMSSurveys(t *testing.T) {
 func TestSMSOffNotesToSMSCustomers(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name       string
-		contact    app.Contact
-		wantSent   bool
-		wantIssue  loop.NoteProblem
+		name      string
+		contact   app.Contact
+		wantSent  bool
+		wantIssue loop.NoteProblem
 	}{
 		{"phone and email", app.Contact{ID: "c-3", Name: "Cy", Phone: "+14155550125", Email: "cy@example.com"}, true, ""},
 		{"phone only", app.Contact{ID: "c-4", Name: "Di", Phone: "+14155550126"}, false, loop.NoteNoChannel},
