@@ -233,8 +233,8 @@ func TestRecordsV1(t *testing.T) {
 		if rec.Status == StatusRunning {
 			running++
 		}
-		if got := rec.encode(); !bytes.Equal(got, doc) {
-			t.Errorf("%s is written back differently:\n got %s\nwant %s", k, got, doc)
+		if got, err := rec.encode(); err != nil || !bytes.Equal(got, doc) {
+			t.Errorf("%s is written back differently (%v):\n got %s\nwant %s", k, err, got, doc)
 		}
 	}
 	if running < 10 || len(keys)-running < 6 {

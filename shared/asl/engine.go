@@ -243,10 +243,15 @@ func (e *Engine) StartExecution(ctx context.Context, stateMachine, name string, 
 	rec, created, err := e.acquire(ctx, arn, func() *record {
 		now := e.clock.Now()
 		rec := &record{
-			ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
-			DefinitionHash: sm.Definition.hash, Input: compact, Status: StatusRunning, StartTime: now,
-			Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
-			def:  sm.Definition, input: inVal, fresh: true,
+			recordHead: recordHead{
+				ARN: arn, Name: name, StateMachineARN: sm.ARN, StateMachineName: sm.Name,
+				DefinitionHash: sm.Definition.hash, Input: compact,
+			},
+			recordBody: recordBody{
+				Status: StatusRunning, StartTime: now,
+				Root: &frame{ID: "0", State: sm.Definition.root.startAt, Phase: phaseReady, Input: inVal},
+			},
+			def: sm.Definition, input: inVal, fresh: true,
 			History: make([]HistoryEvent, 0, sm.Definition.historyCap()),
 		}
 		if sm.Definition.TimeoutSeconds > 0 {
@@ -504,10 +509,18 @@ func (e *Engine) put(ctx context.Context, r *record) error {
 	if _, ok := e.store.(docCopier); ok {
 		bp := scratchBufs.Get().(*[]byte)
 		defer scratchBufs.Put(bp)
-		*bp = r.appendDoc((*bp)[:0])
-		return e.store.Put(ctx, r.ARN, *bp)
+		doc, err := r.appendDoc((*bp)[:0])
+		*bp = doc
+		if err != nil {
+			return err
+		}
+		return e.store.Put(ctx, r.ARN, doc)
 	}
-	return e.store.Put(ctx, r.ARN, r.encode())
+	doc, err := r.encode()
+	if err != nil {
+		return err
+	}
+	return e.store.Put(ctx, r.ARN, doc)
 }
 
 // invocation is a task call the driver performs without the lock.
