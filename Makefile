@@ -177,4 +177,3 @@ fuzz:
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),500000x) ./shared/reply/
 	$(GO) test -run XXX -fuzz '^FuzzVerify$$' -fuzztime $(or $(FUZZTIME),700000x) ./shared/token/
 	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),200000x) ./shared/asl/
-	$(GO) test -run XXX -fuzz '^FuzzDecodeJSON$$' -fuzztime $(or $(FUZZTIME),150000x) ./shared/asl/

@@ -5,6 +5,13 @@
 // this package is the local half. It is deliberately AWS-free and stdlib
 // only, so that `cxloop dev` and the tests need no emulator.
 //
+// Nothing else serves here: the emulators run as a process of their own
+// (Step Functions Local on a JVM, LocalStack in Docker) or keep executions
+// in memory (aws-local-stepfunctions, on Node, which the difftest suite
+// holds this package to); none runs Go handlers in process, and none
+// both keeps a closed loop that waits for days across restarts of
+// `cxloop dev` and lets a test jump over those days on a virtual clock.
+//
 // Three design rules shape the package:
 //
 //   - Refuse, never guess. [Parse] rejects any definition that uses a state

@@ -137,45 +137,27 @@ func (f *frame) walk(fn func(*frame)) {
 	}
 }
 
-// record is the persisted form of an execution.
+// record is an execution: the persisted fields (its document is their
+// JSON, see encode.go) and what the engine keeps beside them.
 type record struct {
-	ARN              string `json:"arn"`
-	Name             string `json:"name"`
-	StateMachineARN  string `json:"stateMachineArn"`
-	StateMachineName string `json:"stateMachineName"`
-	// DefinitionHash names the execution's definition, stored apart under
-	// definitionKey(DefinitionHash). Definition holds it inline in records
-	// written before definitions were stored apart; it is read, never
-	// written.
-	DefinitionHash string          `json:"definitionHash,omitempty"`
-	Definition     json.RawMessage `json:"definition,omitempty"`
-	Input          json.RawMessage `json:"input"`
-	Status         Status          `json:"status"`
-	StartTime      time.Time       `json:"startTime"`
-	StopTime       time.Time       `json:"stopTime,omitzero"`
-	Deadline       *time.Time      `json:"deadline,omitempty"`
-	Output         json.RawMessage `json:"output,omitempty"`
-	Error          string          `json:"error,omitempty"`
-	Cause          string          `json:"cause,omitempty"`
-	Root           *frame          `json:"root"`
-	History        []HistoryEvent  `json:"history"`
-	Seq            int64           `json:"seq"`
+	recordHead
+	recordBody
+	History []HistoryEvent `json:"history"`
+	Seq     int64          `json:"seq"`
 
 	def   *Definition
 	input any
 
 	// defStored: def is known to be in the store.
 	defStored bool
-	// encHead caches the start of the document, which never changes (see
-	// appendHead). histEnc caches the JSON encoding of History[:histEncN]
-	// (events never change once appended), so a save encodes only the new
-	// ones. Both come from recordBufs and go back there once the record is
-	// forgotten. lastTime and lastTimeEnc cache the last time formatted.
-	encHead     *[]byte
-	histEnc     *[]byte
-	histEncN    int
-	lastTime    time.Time
-	lastTimeEnc []byte
+	// head caches the encoding of recordHead, which never changes once
+	// the record exists; hist caches the encodings of History[:histN],
+	// comma-separated: events never change once appended, so a save
+	// encodes only the new ones. Both come from recordBufs and go back
+	// there once the record is forgotten.
+	head  *[]byte
+	hist  *[]byte
+	histN int
 
 	// mu is the execution lock (see the lock hierarchy in engine.go). It
 	// guards every field of the record, including the persisted ones above,
@@ -197,6 +179,35 @@ type record struct {
 	// unsaved: the last save failed, so the next driver saves even if
 	// nothing changed.
 	unsaved bool
+}
+
+// recordHead holds the persisted fields that never change once the
+// record exists.
+type recordHead struct {
+	ARN              string `json:"arn"`
+	Name             string `json:"name"`
+	StateMachineARN  string `json:"stateMachineArn"`
+	StateMachineName string `json:"stateMachineName"`
+	// DefinitionHash names the execution's definition, stored apart under
+	// definitionKey(DefinitionHash). Definition holds it inline in records
+	// written before definitions were stored apart; it is read, never
+	// written (definition clears it before the record is first saved).
+	DefinitionHash string          `json:"definitionHash,omitempty"`
+	Definition     json.RawMessage `json:"definition,omitempty"`
+	Input          json.RawMessage `json:"input"`
+}
+
+// recordBody holds the persisted fields that change as the execution
+// runs, but for its history.
+type recordBody struct {
+	Status    Status          `json:"status"`
+	StartTime time.Time       `json:"startTime"`
+	StopTime  time.Time       `json:"stopTime,omitzero"`
+	Deadline  *time.Time      `json:"deadline,omitempty"`
+	Output    json.RawMessage `json:"output,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Cause     string          `json:"cause,omitempty"`
+	Root      *frame          `json:"root"`
 }
 
 func (r *record) snapshot() *Execution {

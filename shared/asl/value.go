@@ -14,17 +14,9 @@ import (
 // json.Number keeps integers such as ids exact as they flow through states.
 // Values are treated as immutable: writers (ResultPath) copy on write.
 
-// decodeJSON parses one JSON value, keeping numbers exact.
+// decodeJSON parses one JSON value, keeping numbers exact. Space may
+// follow the value, nothing else.
 func decodeJSON(data []byte) (any, error) {
-	if v, ok := decodeFast(data); ok {
-		return v, nil
-	}
-	return decodeJSONStd(data)
-}
-
-// decodeJSONStd is decodeJSON by encoding/json: the reference for
-// decodeFast, and the path for whatever it declines.
-func decodeJSONStd(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
@@ -39,30 +31,7 @@ func decodeJSONStd(data []byte) (any, error) {
 
 // encodeJSON renders a value compactly without HTML escaping, the way
 // Step Functions prints JSON.
-func encodeJSON(v any) ([]byte, error) {
-	// Encode into a scratch buffer and copy out once: growing a fresh
-	// slice from nil would allocate several times over.
-	bp := scratchBufs.Get().(*[]byte)
-	defer scratchBufs.Put(bp)
-	b, err := appendValueErr((*bp)[:0], v)
-	if err != nil {
-		return nil, err
-	}
-	*bp = b
-	return bytes.Clone(b), nil
-}
-
-// encodeJSONReflect is encodeJSON by encoding/json, for values of types
-// appendValueErr doesn't handle itself.
-func encodeJSONReflect(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
+func encodeJSON(v any) ([]byte, error) { return appendJSON(nil, v) }
 
 func mustEncode(v any) json.RawMessage {
 	b, err := encodeJSON(v)
