@@ -190,6 +190,9 @@ func TestDevSMSScoreOutOfOwnScale(t *testing.T) {
 	body := smsInteraction("int-csat", zoneAt(d.now(), 12))
 	body["survey"] = "csat"
 	want(t, d.ingest(body), http.StatusAccepted, "CSAT SMS interaction")
+	if n := len(d.sentTo(phone)); n != 1 { // waits for the background send
+		t.Fatalf("%d texts, want the CSAT survey", n)
+	}
 	if out := d.text("4/10"); out.Action != "out_of_range" {
 		t.Errorf("4/10 to a CSAT text: %+v, want out_of_range", out)
 	}
