@@ -185,6 +185,36 @@ func (lt *loadTest) call(ctx context.Context, method, path, contentType string, 
 	return nil
 }
 
+// pages reads every page of a list, from path on, handing each body to add.
+func (lt *loadTest) pages(ctx context.Context, path string, add func([]byte) error) error {
+	for {
+		var raw json.RawMessage
+		if err := lt.call(ctx, "GET", lt.base+path, "", nil, http.StatusOK, &raw); err != nil {
+			return err
+		}
+		if err := add(raw); err != nil {
+			return err
+		}
+		var page struct {
+			NextCursor string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return err
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		u, err := url.Parse(path)
+		if err != nil {
+			return err
+		}
+		q := u.Query()
+		q.Set("cursor", page.NextCursor)
+		u.RawQuery = q.Encode()
+		path = u.String()
+	}
+}
+
 // settle waits until the server has done the background work the last
 // phase left (sends, loop steps) and says how long that took. It asks
 // again while the server is busy, within the test's time limit.
@@ -294,13 +324,19 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 
 	var open struct {
 		Tasks []struct {
-			ID    string `json:"id"`
-			Owner struct {
-				ID string `json:"id"`
-			} `json:"owner"`
+			ID string `json:"id"`
 		} `json:"tasks"`
 	}
-	if err := lt.call(ctx, "GET", lt.base+"/v1/tasks?status=open&owner_id="+owner, "", nil, http.StatusOK, &open); err != nil {
+	if err := lt.pages(ctx, "/v1/tasks?status=open&limit=500&owner_id="+owner, func(b []byte) error {
+		var page struct {
+			Tasks []struct {
+				ID string `json:"id"`
+			} `json:"tasks"`
+		}
+		err := json.Unmarshal(b, &page)
+		open.Tasks = append(open.Tasks, page.Tasks...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("list tasks: %w", err)
 	}
 	completions := lt.parallel(ctx, "completions", len(open.Tasks), func(ctx context.Context, i int) error {
@@ -322,8 +358,17 @@ func (lt *loadTest) do(ctx context.Context, n int, w io.Writer) error {
 			CustomerID string `json:"customer_id"`
 		} `json:"responses"`
 	}
-	span := url.Values{"from": {clock.Now.Add(-time.Hour).Format(time.RFC3339)}, "to": {clock.Now.Add(time.Hour).Format(time.RFC3339)}}
-	if err := lt.call(ctx, "GET", lt.base+"/v1/responses?"+span.Encode(), "", nil, http.StatusOK, &stored); err != nil {
+	span := url.Values{"from": {clock.Now.Add(-time.Hour).Format(time.RFC3339)}, "to": {clock.Now.Add(time.Hour).Format(time.RFC3339)}, "limit": {"500"}}
+	if err := lt.pages(ctx, "/v1/responses?"+span.Encode(), func(b []byte) error {
+		var page struct {
+			Responses []struct {
+				CustomerID string `json:"customer_id"`
+			} `json:"responses"`
+		}
+		err := json.Unmarshal(b, &page)
+		stored.Responses = append(stored.Responses, page.Responses...)
+		return err
+	}); err != nil {
 		return fmt.Errorf("list responses: %w", err)
 	}
 	perCustomer := map[string]int{}

@@ -44,7 +44,7 @@ func (a *App) CreateAPIKey(ctx context.Context, in APIKeyInput) (access.Key, str
 
 // APIKeys lists the keys, oldest first, a page at a time.
 func (a *App) APIKeys(ctx context.Context, cursor string, limit int) ([]access.Key, string, error) {
-	return a.store.APIKeys.Page(ctx, store.Query{Index: store.Listing, PK: "APIKEYS"}, cursor, limit)
+	return a.store.APIKeys.Page(ctx, store.Query{Index: store.Listing, PK: "APIKEYS"}, cursor, limit, nil)
 }
 
 // RevokeAPIKey stops a key working, at once. Revoking it again is harmless.

@@ -83,20 +83,12 @@ type ResponseFilter struct {
 
 // Responses lists answers by time, newest last. A zero To is now (this
 // second included), a zero From 30 days before To.
-func (a *App) Responses(ctx context.Context, f ResponseFilter) ([]survey.Response, error) {
+func (a *App) Responses(ctx context.Context, f ResponseFilter, cursor string, limit int) ([]survey.Response, string, error) {
 	var err error
 	if f.From, f.To, err = dateRange(f.From, f.To, a.Now().Add(time.Second), time.UTC); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	list, err := a.store.ResponsesBetween(ctx, f.From, f.To)
-	if err != nil {
-		return nil, err
-	}
-	out := list[:0]
-	for _, r := range list {
-		if (!f.UnhappyOnly || r.Unhappy) && r.Kind != survey.Recovery {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return store.PageMonths(ctx, a.store.Responses, "ANSWERS#", f.From, f.To, cursor, limit, func(r survey.Response) bool {
+		return (!f.UnhappyOnly || r.Unhappy) && r.Kind != survey.Recovery
+	})
 }

@@ -114,7 +114,7 @@ func TestResponsesRange(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := a.Responses(context.Background(), app.ResponseFilter{From: tc.from, To: tc.to})
+			_, _, err := a.Responses(context.Background(), app.ResponseFilter{From: tc.from, To: tc.to}, "", 100)
 			var e *app.Error
 			switch {
 			case tc.field == "" && err != nil:

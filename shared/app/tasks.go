@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -275,25 +274,21 @@ type TaskFilter struct {
 	OwnerID string
 }
 
-// Tasks lists follow-ups by status (open includes overdue), in due order.
-func (a *App) Tasks(ctx context.Context, f TaskFilter) ([]loop.Task, error) {
+// Tasks lists follow-ups by status (open includes overdue), in due order,
+// a page at a time.
+func (a *App) Tasks(ctx context.Context, f TaskFilter, cursor string, limit int) ([]loop.Task, string, error) {
 	stored := f.Status
 	switch f.Status {
 	case "", loop.Open, loop.Overdue:
 		stored = loop.Open
 	case loop.Done, loop.Failed:
 	default:
-		return nil, FieldError("status", "must be one of: open, done, overdue, failed")
-	}
-	list, err := a.store.TasksByStatus(ctx, stored, 0)
-	if err != nil {
-		return nil, err
+		return nil, "", FieldError("status", "must be one of: open, done, overdue, failed")
 	}
 	now := a.Now()
-	return slices.DeleteFunc(list, func(t loop.Task) bool {
-		return (f.OwnerID != "" && t.Owner().OwnerID != f.OwnerID) ||
-			(f.Status == loop.Overdue && t.StatusAt(now) != loop.Overdue)
-	}), nil
+	return a.store.Tasks.Page(ctx, store.Query{Index: store.Due, PK: "TASKS#" + string(stored)}, cursor, limit, func(t loop.Task) bool {
+		return (f.OwnerID == "" || t.Owner().OwnerID == f.OwnerID) && (f.Status != loop.Overdue || t.StatusAt(now) == loop.Overdue)
+	})
 }
 
 // TaskDetail is everything an owner needs to follow up.

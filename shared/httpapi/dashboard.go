@@ -247,7 +247,7 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 		d.renderDashboard(w, http.StatusBadRequest, csrf, form, fieldProblem(err), nil)
 		return
 	}
-	failed, err := d.s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Failed})
+	failed, _, err := d.s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Failed}, "", MaxPage)
 	if err != nil {
 		d.s.pageError(w, r, err)
 		return

@@ -23,13 +23,16 @@ type pageRequest struct {
 // pageParams reads ?limit and ?cursor. A cursor is the opaque next_cursor
 // a page gave; one that does not decode is refused rather than read from
 // the start, which would repeat items.
-func pageParams(r *http.Request) (pageRequest, error) {
+func pageParams(r *http.Request) (pageRequest, error) { return pagesOf(r, DefaultPage, MaxPage) }
+
+// pagesOf is pageParams with pages of def items unless ?limit says (up to max).
+func pagesOf(r *http.Request, def, max int) (pageRequest, error) {
 	q := r.URL.Query()
-	p := pageRequest{limit: DefaultPage}
+	p := pageRequest{limit: def}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPage {
-			return pageRequest{}, app.FieldError("limit", "must be a whole number from 1 to "+strconv.Itoa(MaxPage))
+		if err != nil || n < 1 || n > max {
+			return pageRequest{}, app.FieldError("limit", "must be a whole number from 1 to "+strconv.Itoa(max))
 		}
 		p.limit = n
 	}
@@ -59,4 +62,12 @@ type listPage[T any] struct {
 
 func pageOf[T any](items []T, after string) listPage[T] {
 	return listPage[T]{Items: items, NextCursor: cursorOf(after)}
+}
+
+// withCursor adds next_cursor to a list's body when there is a next page.
+func withCursor(body map[string]any, after string) map[string]any {
+	if after != "" {
+		body["next_cursor"] = cursorOf(after)
+	}
+	return body
 }

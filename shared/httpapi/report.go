@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"mime"
 	"net/http"
 	"net/url"
@@ -53,19 +52,12 @@ func parseReportParams(q url.Values) (reportParams, error) {
 // closedLoopReport serves GET /v1/reports/closed-loop as JSON, or as CSV
 // with format=csv or Accept: text/csv.
 func (s *Server) closedLoopReport(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	asCSV := false
-	switch q.Get("format") {
-	case "csv":
-		asCSV = true
-	case "json":
-	case "":
-		asCSV = acceptsCSV(r.Header.Get("Accept"))
-	default:
-		WriteError(w, r, app.FieldError("format", "must be json or csv"))
+	asCSV, err := wantsCSV(r)
+	if err != nil {
+		WriteError(w, r, err)
 		return
 	}
-	p, err := parseReportParams(q)
+	p, err := parseReportParams(r.URL.Query())
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -76,7 +68,7 @@ func (s *Server) closedLoopReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if asCSV {
-		writeReportCSV(w, rep)
+		writeReportCSV(w, r, rep)
 		return
 	}
 	WriteJSON(w, http.StatusOK, rep)
@@ -110,30 +102,17 @@ var csvHeader = []string{
 }
 
 // writeReportCSV writes one row per group, or one total row when the
-// report is not grouped (RFC 4180, CRLF line ends).
-func writeReportCSV(w http.ResponseWriter, rep report.Report) {
-	name := "closed-loop-" + rep.From.Format(time.DateOnly) + "-" + rep.To.Format(time.DateOnly) + ".csv"
-	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	_ = cw.Write(csvHeader)
+// report is not grouped.
+func writeReportCSV(w http.ResponseWriter, r *http.Request, rep report.Report) {
+	var rows [][]string
 	row := func(key, name, held string, f report.Figures) {
-		rec := []string{
+		rows = append(rows, []string{
 			rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339), rep.AsOf.Format(time.RFC3339), rep.GroupBy, key, name, held,
 			strconv.Itoa(f.Unhappy), strconv.Itoa(f.Closed), strconv.Itoa(f.ClosedWithinSLA), strconv.Itoa(f.Open),
 			strconv.Itoa(f.Overdue), strconv.Itoa(f.Failed), csvFloat(f.CompletionRate), csvFloat(f.SLARate),
 			csvFloat(f.MedianHoursToFirstContact), csvFloat(f.MedianHoursToClose), csvFloat(f.RecoveryRate),
 			strconv.Itoa(f.RecoveryAnswers), causesCell(f.RootCauses),
-		}
-		for i := range rec {
-			rec[i] = csvSafe(rec[i])
-		}
-		_ = cw.Write(rec)
+		})
 	}
 	if rep.GroupBy == "" {
 		row("", "all", "", rep.Figures)
@@ -141,7 +120,8 @@ func writeReportCSV(w http.ResponseWriter, rep report.Report) {
 	for _, g := range rep.Groups {
 		row(g.Key, g.Name, strconv.Itoa(g.Held), g.Figures)
 	}
-	cw.Flush()
+	name := "closed-loop-" + rep.From.Format(time.DateOnly) + "-" + rep.To.Format(time.DateOnly) + ".csv"
+	writeCSV(w, r, name, csvHeader, rows, "")
 }
 
 // csvFloat is a rate or median; empty for null.
@@ -173,14 +153,4 @@ func causesCell(m map[string]int) string {
 		parts[i] = x.k + "=" + strconv.Itoa(x.n)
 	}
 	return strings.Join(parts, "; ")
-}
-
-// csvSafe defuses spreadsheet formulas (CSV injection): a cell that starts
-// with =, +, -, @, tab or carriage return is prefixed with a single quote,
-// so a spreadsheet shows it as text instead of evaluating it.
-func csvSafe(v string) string {
-	if v != "" && strings.IndexByte("=+-@\t\r", v[0]) >= 0 {
-		return "'" + v
-	}
-	return v
 }

@@ -99,17 +99,65 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Status(q.Get("status")), OwnerID: q.Get("owner_id")})
+	asCSV, err := wantsCSV(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	paging := pageParams
+	if asCSV {
+		paging = csvPageParams
+	}
+	p, err := paging(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	list, next, err := s.app.Tasks(r.Context(), app.TaskFilter{Status: loop.Status(q.Get("status")), OwnerID: q.Get("owner_id")}, p.after, p.limit)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	now := s.app.Now()
+	if asCSV {
+		rows := make([][]string, 0, len(list))
+		for _, t := range list {
+			rows = append(rows, taskCSVRow(t, now))
+		}
+		writeCSV(w, r, "tasks.csv", taskCSVHeader, rows, next)
+		return
+	}
 	out := make([]taskJSON, 0, len(list))
 	for _, t := range list {
 		out = append(out, toTaskJSON(t, now))
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"tasks": out})
+	WriteJSON(w, http.StatusOK, withCursor(map[string]any{"tasks": out}, next))
+}
+
+var taskCSVHeader = []string{
+	"id", "status", "owner_id", "owner_name", "team", "customer_id", "account_id", "survey", "score", "answered_at", "due_at",
+	"escalation_level", "acknowledged_at", "closed_at", "outcome", "root_cause", "within_sla", "note", "response_id",
+}
+
+func taskCSVRow(t loop.Task, now time.Time) []string {
+	o := t.Owner()
+	within := ""
+	if t.Status == loop.Done {
+		within = strconv.FormatBool(t.WithinSLA())
+	}
+	return []string{
+		t.ID, string(t.StatusAt(now)), o.OwnerID, o.OwnerName, o.Team, t.CustomerID, t.AccountID, string(t.Kind), strconv.Itoa(t.Score),
+		csvTime(t.AnsweredAt), csvTime(t.DueAt), strconv.Itoa(t.Level), csvTime(t.AcknowledgedAt), csvTime(t.ClosedAt),
+		string(t.Outcome), t.RootCause, within, t.NoteStatus(), t.ResponseID,
+	}
+}
+
+// csvTime is an RFC 3339 time, or empty for none.
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/cxloop/cxloop/shared/access"
@@ -94,9 +95,32 @@ func (s *Server) listResponses(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	list, err := s.app.Responses(r.Context(), app.ResponseFilter{From: from, To: to, UnhappyOnly: unhappy})
+	asCSV, err := wantsCSV(r)
 	if err != nil {
 		WriteError(w, r, err)
+		return
+	}
+	paging := pageParams
+	if asCSV {
+		paging = csvPageParams
+	}
+	p, err := paging(r)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	list, next, err := s.app.Responses(r.Context(), app.ResponseFilter{From: from, To: to, UnhappyOnly: unhappy}, p.after, p.limit)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if asCSV {
+		rows := make([][]string, 0, len(list))
+		for _, x := range list {
+			rows = append(rows, []string{x.ID, x.SurveyID, x.CustomerID, x.AccountID, string(x.Kind), string(x.Channel),
+				strconv.Itoa(x.Score), x.Comment, strconv.FormatBool(x.Unhappy), string(x.Source), csvTime(x.AnsweredAt)})
+		}
+		writeCSV(w, r, "responses.csv", []string{"id", "survey_id", "customer_id", "account_id", "survey", "channel", "score", "comment", "unhappy", "source", "answered_at"}, rows, next)
 		return
 	}
 	out := make([]responseJSON, 0, len(list))
@@ -107,7 +131,7 @@ func (s *Server) listResponses(w http.ResponseWriter, r *http.Request) {
 			Source: string(x.Source), AnsweredAt: x.AnsweredAt,
 		})
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"responses": out})
+	WriteJSON(w, http.StatusOK, withCursor(map[string]any{"responses": out}, next))
 }
 
 // queryTime reads an RFC 3339 time or a date (YYYY-MM-DD, UTC).

@@ -265,7 +265,7 @@ func TestInboundSMSReadsScaleAndDropsControls(t *testing.T) {
 	}
 	answer := func() survey.Response {
 		t.Helper()
-		list, err := srv.App.Responses(ctx, app.ResponseFilter{})
+		list, _, err := srv.App.Responses(ctx, app.ResponseFilter{}, "", 100)
 		if err != nil || len(list) != 1 {
 			t.Fatalf("responses = %+v, %v; want one", list, err)
 		}

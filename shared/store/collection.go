@@ -171,44 +171,53 @@ func (c Collection[T]) Query(ctx context.Context, q Query) ([]T, error) {
 	return out, nil
 }
 
-// Page returns up to limit records that q selects, in its order, starting
-// after the sort key after ("" for the first page), and the sort key to
-// pass as after for the next page ("" when there is none). q's own Limit
-// is ignored.
-func (c Collection[T]) Page(ctx context.Context, q Query, after string, limit int) ([]T, string, error) {
+// Page returns up to limit records that q selects and keep accepts (nil
+// keeps all), in q's order, starting after the sort key after ("" for
+// the first page), and the sort key to pass as after for the next page
+// ("" when there is none). q's own Limit is ignored.
+func (c Collection[T]) Page(ctx context.Context, q Query, after string, limit int, keep func(T) bool) ([]T, string, error) {
 	if limit < 1 {
 		return nil, "", fmt.Errorf("page of %s: limit %d", c.kind, limit)
 	}
-	if after != "" {
-		// Bounds are inclusive: start at after itself and drop it.
-		if q.Desc {
-			q.To = after
-		} else {
-			q.From = after
+	var out []T
+	for {
+		cur := q
+		if after != "" {
+			// Bounds are inclusive: start at after itself and skip it.
+			if cur.Desc {
+				cur.To = after
+			} else {
+				cur.From = after
+			}
 		}
-	}
-	q.Limit = limit + 2
-	items, err := c.table.Query(ctx, q)
-	if err != nil {
-		return nil, "", fmt.Errorf("page of %s %s: %w", c.kind, q.PK, err)
-	}
-	if len(items) > 0 && after != "" && sortKey(q.Index, items[0]) == after {
-		items = items[1:]
-	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = sortKey(q.Index, items[limit-1])
-	}
-	out := make([]T, 0, len(items))
-	for _, it := range items {
-		v, err := c.decode(it)
+		cur.Limit = limit + 2
+		items, err := c.table.Query(ctx, cur)
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("page of %s %s: %w", c.kind, q.PK, err)
 		}
-		out = append(out, v)
+		if len(items) > 0 && after != "" && sortKey(q.Index, items[0]) == after {
+			items = items[1:]
+		}
+		for i, it := range items {
+			v, err := c.decode(it)
+			if err != nil {
+				return nil, "", err
+			}
+			if keep == nil || keep(v) {
+				out = append(out, v)
+			}
+			after = sortKey(q.Index, it)
+			if len(out) == limit {
+				if i == len(items)-1 && len(items) < limit+1 {
+					return out, "", nil // the partition ended with this page
+				}
+				return out, after, nil
+			}
+		}
+		if len(items) < limit+1 {
+			return out, "", nil
+		}
 	}
-	return out, next, nil
 }
 
 // sortKey is an item's sort key in index ix.

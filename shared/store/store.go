@@ -159,6 +159,40 @@ func queryMonths[T any](ctx context.Context, c Collection[T], prefix string, fro
 	return out, nil
 }
 
+// PageMonths pages a listing partitioned by month, for times in [from,
+// to), oldest first: up to limit records keep accepts, after the sort key
+// after, and the sort key to start the next page after ("" at the end).
+func PageMonths[T any](ctx context.Context, c Collection[T], prefix string, from, to time.Time, after string, limit int, keep func(T) bool) ([]T, string, error) {
+	m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	if m.AddDate(0, maxMonths, 0).Before(to) {
+		return nil, "", ErrSpanTooLong
+	}
+	if at, err := time.Parse(tsLayout, strings.SplitN(after, "#", 2)[0]); after != "" && err == nil && at.After(m) {
+		m = time.Date(at.Year(), at.Month(), 1, 0, 0, 0, 0, time.UTC) // resume in after's month
+	}
+	var out []T
+	for ; m.Before(to) && len(out) < limit; m = m.AddDate(0, 1, 0) {
+		q := Query{Index: Listing, PK: prefix + m.Format(monthFmt), From: TS(from), To: TS(to.Add(-time.Nanosecond)) + "$"}
+		start := ""
+		if after >= q.From && after <= q.To && strings.HasPrefix(after, m.Format(monthFmt)) {
+			start = after
+		}
+		list, next, err := c.Page(ctx, q, start, limit-len(out), keep)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, list...)
+		if next != "" {
+			return out, next, nil
+		}
+	}
+	if m.Before(to) {
+		// Full at a month's end: the next page starts with the next month.
+		return out, TS(m) + "#", nil
+	}
+	return out, "", nil
+}
+
 // TimelineItems returns the raw records of a person, oldest first.
 func (s *Store) TimelineItems(ctx context.Context, customerID string) ([]Item, error) {
 	items, err := s.Table.Query(ctx, Query{Index: Customer, PK: "CUST#" + customerID})
