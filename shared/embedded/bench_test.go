@@ -3,7 +3,6 @@ package embedded
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -14,7 +13,7 @@ import (
 
 func openBench(b *testing.B) *Table {
 	b.Helper()
-	tbl, err := Open(filepath.Join(b.TempDir(), "cxloop.journal"))
+	tbl, err := Open(b.TempDir())
 	if err != nil {
 		b.Fatalf("Open: %v", err)
 	}
