@@ -427,10 +427,10 @@ func TestPowerCutLosesNoAcknowledgedWrite(t *testing.T) {
 			mu.Unlock()
 		}
 		w := newCrashWriter(tbl, int64(round), ack)
-		done := make(chan struct{})
+		done, writerSeed := make(chan struct{}), rng.Uint64()
 		go func() {
 			defer close(done)
-			w.run(t, rng.Uint64(), stop.Load)
+			w.run(t, writerSeed, stop.Load)
 		}()
 		cutAfter := 1 + rng.IntN(400) // acknowledged lines
 		for deadline := time.Now().Add(30 * time.Second); ; {
