@@ -690,13 +690,6 @@ func (h *crashHistory) observe(items map[string]store.Item) {
 	clear(h.intents)
 }
 
-// forget drops everything known, for after a deliberate cut.
-func (h *crashHistory) forget() {
-	clear(h.last)
-	clear(h.hashes)
-	clear(h.intents)
-}
-
 // crashSnapshot is everything in a table the crash tests write.
 type crashSnapshot struct {
 	items map[store.Key]store.Item
