@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ func (reportPorts) EnqueueSend(context.Context, string) error       { return nil
 // reportApp is a core over an embedded store whose clock stands at now.
 func reportApp(t *testing.T, now time.Time) (*app.App, *store.Store) {
 	t.Helper()
-	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
+	table, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

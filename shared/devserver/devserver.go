@@ -163,22 +163,12 @@ func build(ctx context.Context, opts Options, cfg app.Config, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	table, err := embedded.Open(filepath.Join(opts.DataDir, "cxloop.journal"))
+	table, err := embedded.Open(opts.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	if torn := table.Recovered(); torn != "" {
-		log.Warn("the store's journal ended in a half-written commit, which was never acknowledged; it was cut off", "cut", torn)
-	}
-	// Data directories from before the journal hold a bbolt file instead.
-	legacy := filepath.Join(opts.DataDir, "cxloop.db")
-	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
-		n, err := table.ImportBolt(ctx, legacy)
-		if err != nil {
-			table.Close()
-			return nil, err
-		}
-		log.Info("carried the previous store file over to the journal", "items", n, "old_file", legacy+".imported")
+	if done := table.Converted(); done != "" {
+		log.Info("the data directory was in the store's earlier format: " + done)
 	}
 	var tbl store.Table = table
 	if opts.WrapTable != nil {

@@ -2,12 +2,11 @@ package devserver_test
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // After a restart on the same data dir (and address), the people, account,
@@ -118,33 +117,60 @@ func TestDevOverdueFollowUpEscalates(t *testing.T) {
 	}
 }
 
-// A data directory from before the journal (a bbolt file) is carried over
-// on start: its records are all there, and the old file is kept aside.
-func TestDevCarriesOverBboltDataDir(t *testing.T) {
+// A data directory in the store's earlier format (one journal file), as
+// `cxloop dev --demo` wrote it before the store moved to Pebble, is
+// converted on start: everything in it is there, its links still work, and
+// the old file is kept aside.
+func TestDevConvertsJournalDataDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "cxloop.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The bbolt layout: items bucket, key PK 0x00 SK, value codec 1,
-	// version, expiry, three empty index keys, then the JSON document.
-	val := []byte{1, 1, 0, 0, 0, 0, 0, 0, 0}
-	val = append(val, `{"id":"maria","name":"María García","email":"maria@example.com","updated_at":"2026-11-01T00:00:00Z"}`...)
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucket([]byte("items"))
+	for _, name := range []string{"cxloop.journal", "signing.key"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "journal-datadir", name))
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		return b.Put([]byte("PERSON#maria\x00#"), val)
-	})
-	if err != nil || db.Close() != nil {
-		t.Fatalf("write bbolt file: %v", err)
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d := startDevAt(t, dir, "127.0.0.1:0")
+	box := d.outbox()
+	if len(box) != 4 {
+		t.Fatalf("outbox after converting: %d messages, want the demo's 4", len(box))
+	}
+	for _, m := range box {
+		if m.Channel == "email" { // written by a server on another address: keep path and query
+			u, err := url.Parse(scoreLink(m, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(t, d.get(u.RequestURI()), http.StatusOK, "a survey link from before the conversion")
+		}
+	}
 	// 200, not 201: the person exists.
-	want(t, d.api(http.MethodPut, "/v1/people/maria", map[string]any{"name": "María García", "email": ownerEmail}), http.StatusOK, "PUT maria after carrying over")
-	if _, err := os.Stat(filepath.Join(dir, "cxloop.db.imported")); err != nil {
-		t.Errorf("old file not kept aside: %v", err)
+	want(t, d.api(http.MethodPut, "/v1/people/maria", map[string]any{"name": "María García", "email": ownerEmail}), http.StatusOK, "PUT maria after converting")
+	if _, err := os.Stat(filepath.Join(dir, "cxloop.journal.converted")); err != nil {
+		t.Errorf("old journal not kept aside: %v", err)
+	}
+}
+
+// A data directory from before the journal (a bbolt file) is refused with
+// a message that says what to do, and left as it was.
+func TestDevRefusesBboltDataDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	old := filepath.Join(dir, "cxloop.db")
+	if err := os.WriteFile(old, []byte("a bbolt file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tryStartDevAt(t, dir, "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "cxloop.db") || !strings.Contains(err.Error(), "move cxloop.db away to start empty") {
+		t.Fatalf("start on a bbolt data dir: %v, want a refusal saying what to do", err)
+	}
+	if b, err := os.ReadFile(old); err != nil || string(b) != "a bbolt file" {
+		t.Errorf("the bbolt file changed: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cxloop.pebble")); !os.IsNotExist(err) {
+		t.Errorf("a store was created beside the refused file: %v", err)
 	}
 }

@@ -1,36 +1,52 @@
 // Package embedded is the local store.Table used by `cxloop dev` and tests
-// in place of DynamoDB: every item in memory, every write in an append-only
-// journal file that is read back on open. Pure Go, no cgo.
+// in place of DynamoDB: every item is kept durably in a Pebble store
+// (github.com/cockroachdb/pebble/v2, the engine under CockroachDB) and
+// served from memory.
 //
-// In memory:
+// Pebble does what a durable store needs and this package no longer does
+// itself: a write-ahead log whose syncs are group-committed (writes from
+// concurrent goroutines that wait for a sync share it), recovery after a
+// crash (the log is replayed, and what it held is flushed and synced before
+// Open returns), and compaction. On top of it this package keeps:
 //
 //	items            PK 0x00 SK                          -> encoded item (codec.go)
 //	keys             PK 0x00 SK                          ordered, for table queries
 //	gsi1, gsi2, gsi3 indexPK 0x00 indexSK 0x00 PK 0x00 SK ordered
 //
-// Keys must not contain 0x00, so byte-wise order of the composite keys is
-// the order of (indexPK, indexSK, PK, SK): ranges over a sort key and items
-// sharing an index key (ties) both come out right.
+// in memory, loaded from Pebble on open, where Pebble holds only the items
+// (key PK 0x00 SK, value the encoded item). Keys must not contain 0x00, so
+// byte-wise order of the composite keys is the order of (indexPK, indexSK,
+// PK, SK): ranges over a sort key and items sharing an index key (ties)
+// both come out right. The indexes are built from the items on open, so a
+// crash cannot leave them disagreeing with the items.
 //
-// Durability: a write returns only after the journal record holding it has
-// been written and fdatasynced (journal.go), and readers see a write only
-// from then on, so nothing a reader acted on can vanish in a crash. To keep
-// thousands of writes per second possible despite one sync per commit,
-// writes go through a group commit: one writer goroutine takes every write
-// waiting at that moment and commits them together, so concurrent writers
-// share a sync without any added delay for a lone writer (commit.go).
+// Durability and visibility: a write returns only after Pebble has synced
+// the log record holding it, and readers see it only from then on (Pebble
+// itself shows a write to its readers before the sync), so nothing a reader
+// acted on can vanish in a crash. Conditions (store.Cond) are checked and
+// written under a lock of the item's key, held until the write is durable
+// and shown: writes to one key take turns, writes to different keys share
+// Pebble's syncs.
 //
-// The store used to be a bbolt file; ImportBolt carries such a file over.
+// A failed write or sync of Pebble's log ends the process (Pebble's rule:
+// after a failed sync the file's pages cannot be trusted, so only recovery
+// can tell what is durable); nothing acknowledged is lost, and the next
+// Open recovers.
+//
+// The store used to be an append-only journal file; Open converts a data
+// directory that holds one (convert.go).
 package embedded
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/google/btree"
 
 	"github.com/cxloop/cxloop/shared/store"
@@ -52,62 +68,39 @@ var indexNames = [3]string{"gsi1", "gsi2", "gsi3"}
 // errClosed is returned by reads and writes after Close.
 var errClosed = errors.New("table is closed")
 
-// Table is a store.Table kept in memory and in one journal file. It is safe
-// for concurrent use; only one process may have the file open at a time.
+// Table is a store.Table kept in a Pebble store and served from memory. It
+// is safe for concurrent use; only one Table (in any process) may have a
+// data directory open at a time.
 type Table struct {
-	path    string
-	journal *journal // used by the writer goroutine only, once Open returns
+	dir       string
+	db        *pebble.DB
+	lock      *os.File // the data directory's lock (lock_unix.go)
+	converted string   // what Open converted, if anything
 
-	// mu guards the data; the writer goroutine is the only one that
-	// changes it, so it may read without the lock.
+	locks keyLocks // serialises the check-and-write of each item key
+
+	// stateMu guards closed; every write holds it shared until it is
+	// durable and shown, so Close (holding it exclusively) waits for them.
+	stateMu sync.RWMutex
+	closed  bool
+
+	// mu guards the read model: the durable items and their index entries.
 	mu    sync.RWMutex
 	gone  bool // closed: reads fail too
 	items map[string][]byte
 	keys  *btree.BTreeG[string]
 	index [3]*btree.BTreeG[string]
-	live  int64 // bytes the live items take in the journal
-
-	stateMu sync.RWMutex // guards closed and sending on writes
-	closed  bool
-	writes  chan *write
-	done    chan struct{} // closed when the writer goroutine has exited
 }
-
-// Open opens the table kept in the journal file at path, creating the file
-// and its directory when missing. It fails after about a second when
-// another process holds the file.
-func Open(path string) (*Table, error) {
-	t := &Table{
-		path:   path,
-		items:  map[string][]byte{},
-		keys:   newTree(),
-		writes: make(chan *write, maxBatch),
-		done:   make(chan struct{}),
-	}
-	for i := range t.index {
-		t.index[i] = newTree()
-	}
-	j, err := openJournal(path, t.apply)
-	if err != nil {
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
-	}
-	t.journal = j
-	t.compactIfWasteful()
-	go t.run()
-	return t, nil
-}
-
-// Recovered describes the torn tail Open cut off the journal (the last
-// commit of a process that died while writing it, never acknowledged), or
-// is empty. Garbage in the middle of the file would be cut off the same
-// way, which is why it is worth telling.
-func (t *Table) Recovered() string { return t.journal.torn }
 
 func newTree() *btree.BTreeG[string] {
 	return btree.NewG(32, func(a, b string) bool { return a < b })
 }
 
-// Close waits for pending writes, then closes the file. Calls after the
+// Converted describes the old journal Open converted into the store (and
+// where it kept the old file), or is empty.
+func (t *Table) Converted() string { return t.converted }
+
+// Close waits for pending writes, then closes the store. Calls after the
 // first return nil.
 func (t *Table) Close() error {
 	t.stateMu.Lock()
@@ -116,19 +109,21 @@ func (t *Table) Close() error {
 		return nil
 	}
 	t.closed = true
-	close(t.writes)
 	t.stateMu.Unlock()
-	<-t.done
 	t.mu.Lock()
 	t.gone, t.items, t.keys, t.index = true, nil, nil, [3]*btree.BTreeG[string]{}
 	t.mu.Unlock()
-	if err := t.journal.close(); err != nil {
-		return fmt.Errorf("embedded: close %s: %w", t.path, err)
+	err := t.db.Close()
+	if lerr := t.lock.Close(); err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return fmt.Errorf("embedded: close %s: %w", t.dir, err)
 	}
 	return nil
 }
 
-// Get reads one item. Reads see every committed write (strongly consistent).
+// Get reads one item. Reads see every acknowledged write (strongly consistent).
 func (t *Table) Get(ctx context.Context, key store.Key) (store.Item, error) {
 	item, err := t.get(ctx, key)
 	if err != nil {
@@ -156,8 +151,8 @@ func (t *Table) get(ctx context.Context, key store.Key) (store.Item, error) {
 	return decodeItem(key, v)
 }
 
-// Put writes the whole item when cond holds (checked and written in one
-// commit) and returns it with its new Version.
+// Put writes the whole item when cond holds (checked and written under the
+// key's lock) and returns it with its new Version.
 func (t *Table) Put(ctx context.Context, item store.Item, cond store.Cond) (store.Item, error) {
 	out, err := t.put(ctx, item, cond)
 	if err != nil {
@@ -173,24 +168,22 @@ func (t *Table) put(ctx context.Context, item store.Item, cond store.Cond) (stor
 	if err := checkItem(item); err != nil {
 		return store.Item{}, err
 	}
-	err := t.write(ctx, func(b *batch) error {
-		k := itemKey(item.Key)
+	err := t.write(ctx, itemKey(item.Key), func(old []byte) ([]byte, bool, error) {
 		var prev int64
-		if old := b.current(k); old != nil {
+		if old != nil {
 			h, _, err := decodeHead(old)
 			if err != nil {
-				return err
+				return nil, false, err
 			}
 			prev = h.version
 			if cond.Absent() || prev != cond.Version() {
-				return store.ErrConflict
+				return nil, false, store.ErrConflict
 			}
 		} else if !cond.Absent() {
-			return store.ErrConflict
+			return nil, false, store.ErrConflict
 		}
 		item.Version = prev + 1
-		b.set(k, encodeItem(item))
-		return nil
+		return encodeItem(item), true, nil
 	})
 	if err != nil {
 		return store.Item{}, err
@@ -213,12 +206,84 @@ func (t *Table) delete(ctx context.Context, key store.Key) error {
 	if err := checkKey("key", key); err != nil {
 		return err
 	}
-	return t.write(ctx, func(b *batch) error {
-		if k := itemKey(key); b.current(k) != nil {
-			b.set(k, nil)
-		}
-		return nil
+	return t.write(ctx, itemKey(key), func(old []byte) ([]byte, bool, error) {
+		return nil, old != nil, nil
 	})
+}
+
+// write changes the item at k. Under k's lock, next is given the item as it
+// stands (nil: absent) and returns the value to store (nil: delete it) and
+// whether to write at all, or an error that fails the write. write returns
+// once the change is durable and shown to readers. A write whose ctx is
+// done before it gets the lock is not made; once it is sent to Pebble it is
+// waited for, so the caller always learns whether it happened.
+func (t *Table) write(ctx context.Context, k string, next func(old []byte) (v []byte, change bool, err error)) error {
+	t.stateMu.RLock()
+	defer t.stateMu.RUnlock()
+	if t.closed {
+		return errClosed
+	}
+	defer t.locks.lock(k)()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Only writes holding k's lock change items[k], so it cannot change
+	// between this read and the write below.
+	t.mu.RLock()
+	old := t.items[k]
+	t.mu.RUnlock()
+	v, change, err := next(old)
+	if err != nil || !change {
+		return err
+	}
+	if v == nil {
+		err = t.db.Delete([]byte(k), pebble.Sync)
+	} else {
+		err = t.db.Set([]byte(k), v, pebble.Sync)
+	}
+	if err != nil {
+		return fmt.Errorf("store write: %w", err)
+	}
+	t.mu.Lock()
+	t.apply(k, v)
+	t.mu.Unlock()
+	return nil
+}
+
+// keyLocks hands out one mutex per item key while anyone holds or waits
+// for it, so writes to one key take turns and writes to others do not wait.
+type keyLocks struct {
+	mu   sync.Mutex
+	held map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	refs int // holders and waiters; guarded by keyLocks.mu
+}
+
+// lock takes k's lock and returns the function that lets it go.
+func (l *keyLocks) lock(k string) (unlock func()) {
+	l.mu.Lock()
+	if l.held == nil {
+		l.held = map[string]*keyLock{}
+	}
+	kl := l.held[k]
+	if kl == nil {
+		kl = &keyLock{}
+		l.held[k] = kl
+	}
+	kl.refs++
+	l.mu.Unlock()
+	kl.Lock()
+	return func() {
+		kl.Unlock()
+		l.mu.Lock()
+		if kl.refs--; kl.refs == 0 {
+			delete(l.held, k)
+		}
+		l.mu.Unlock()
+	}
 }
 
 // Query returns the matching items of one partition in sort key order

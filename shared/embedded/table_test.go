@@ -31,14 +31,14 @@ func mustOpen(tb testing.TB, path string) *embedded.Table {
 func TestContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Table {
-		return mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
+		return mustOpen(t, t.TempDir())
 	})
 }
 
 func TestReopen(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "data", "cxloop.journal") // the directory is created
+	path := filepath.Join(t.TempDir(), "data") // the directory is created
 	tbl, err := embedded.Open(path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -91,7 +91,7 @@ func TestReopen(t *testing.T) {
 
 func TestOpenLocked(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "cxloop.journal")
+	path := t.TempDir()
 	mustOpen(t, path)
 	start := time.Now()
 	tbl, err := embedded.Open(path) // flock is per open file, so this conflicts even in-process
@@ -109,7 +109,7 @@ func TestOpenLocked(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
+	tbl := mustOpen(t, t.TempDir())
 	ok := store.Key{PK: "p", SK: "s"}
 	tests := []struct {
 		name string
@@ -158,7 +158,7 @@ func query(tbl store.Table, q store.Query) func(context.Context) error {
 // keeps any bytes.
 func TestOpaqueData(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
+	tbl := mustOpen(t, t.TempDir())
 	data := make([]byte, 512)
 	for i := range data {
 		data[i] = byte(i)
@@ -175,7 +175,7 @@ func TestOpaqueData(t *testing.T) {
 
 func TestErrorsWrapped(t *testing.T) {
 	t.Parallel()
-	tbl := mustOpen(t, filepath.Join(t.TempDir(), "cxloop.journal"))
+	tbl := mustOpen(t, t.TempDir())
 	_, err := tbl.Get(t.Context(), store.Key{PK: "survey#1", SK: "meta"})
 	if want := "embedded: get survey#1/meta: store: not found"; err == nil || err.Error() != want {
 		t.Errorf("Get error = %v, want %q", err, want)

@@ -3,7 +3,6 @@ package faults_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +99,7 @@ func TestClockSkewsOnce(t *testing.T) {
 // neither counted nor failed.
 func TestTableAmbiguousWriteLands(t *testing.T) {
 	t.Parallel()
-	raw, err := embedded.Open(filepath.Join(t.TempDir(), "t.journal"))
+	raw, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

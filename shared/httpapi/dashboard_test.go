@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -46,7 +45,7 @@ func (dashPorts) EnqueueSend(context.Context, string) error                     
 // ports that do nothing.
 func testCore(t *testing.T, cfg app.Config) (*app.App, *store.Store, *token.Signer) {
 	t.Helper()
-	table, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
+	table, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

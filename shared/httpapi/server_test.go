@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +46,7 @@ type fixture struct {
 // newServer returns the edge over a real core with an embedded store.
 func newServer(t *testing.T, apiKey string) fixture {
 	t.Helper()
-	tbl, err := embedded.Open(filepath.Join(t.TempDir(), "cxloop.journal"))
+	tbl, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package outbox_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -40,7 +39,7 @@ func open(t *testing.T, path string) (*outbox.Outbox, *embedded.Table) {
 func TestOutbox(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "cxloop.journal")
+	path := t.TempDir()
 	box, tbl := open(t, path)
 
 	emailID, err := box.SendEmail(ctx, message.Email{

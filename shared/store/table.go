@@ -1,6 +1,6 @@
 // Package store keeps cxloop's records in one table shaped like a DynamoDB
 // single-table design. The Table port is the only thing adapters implement
-// (the embedded journal-backed table locally, DynamoDB in AWS); everything typed is
+// (the embedded Pebble-backed table locally, DynamoDB in AWS); everything typed is
 // built once on top of it, so both adapters behave the same by construction
 // and the contract suite in storetest proves the port semantics.
 package store
