@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/cxloop/cxloop/shared/customer"
 
 	"github.com/cxloop/cxloop/shared/directory"
 	"github.com/cxloop/cxloop/shared/store"
@@ -22,25 +25,38 @@ type PersonInput struct {
 
 // PutPerson creates or replaces an owner or manager.
 func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directory.Person, bool, error) {
-	if err := CheckID("id", id); err != nil {
+	if err := a.checkPerson(id, in); err != nil {
 		return directory.Person{}, false, err
-	}
-	if err := a.check(in); err != nil {
-		return directory.Person{}, false, err
-	}
-	if in.ManagerID == id {
-		return directory.Person{}, false, FieldError("manager_id", "a person cannot be their own manager")
 	}
 	created := false
 	p, err := a.store.People.Upsert(ctx, id, func(p *directory.Person, exists bool) error {
 		created = !exists
-		*p = directory.Person{ID: id, Name: in.Name, Email: in.Email, Phone: in.Phone, ManagerID: in.ManagerID, Team: in.Team, UpdatedAt: a.Now()}
+		next := directory.Person{ID: id, Name: in.Name, Email: in.Email, Phone: in.Phone, ManagerID: in.ManagerID, Team: in.Team, UpdatedAt: p.UpdatedAt}
+		if exists && next == *p {
+			return store.ErrNoChange // the same again: a repeated import changes nothing
+		}
+		next.UpdatedAt = a.Now()
+		*p = next
 		return nil
 	})
 	if err != nil {
 		return directory.Person{}, false, fmt.Errorf("put person %s: %w", id, err)
 	}
 	return p, created, nil
+}
+
+// checkPerson validates a person's id and fields.
+func (a *App) checkPerson(id string, in PersonInput) error {
+	if err := CheckID("id", id); err != nil {
+		return err
+	}
+	if err := a.check(in); err != nil {
+		return err
+	}
+	if in.ManagerID == id {
+		return FieldError("manager_id", "a person cannot be their own manager")
+	}
+	return nil
 }
 
 // AccountInput is the body of PUT /v1/accounts/{id}.
@@ -66,7 +82,12 @@ func (a *App) PutAccount(ctx context.Context, id string, in AccountInput) (direc
 	created := false
 	acct, err := a.store.Accounts.Upsert(ctx, id, func(acct *directory.Account, exists bool) error {
 		created = !exists
-		*acct = directory.Account{ID: id, Name: in.Name, OwnerID: in.OwnerID, UpdatedAt: a.Now()}
+		next := directory.Account{ID: id, Name: in.Name, OwnerID: in.OwnerID, UpdatedAt: acct.UpdatedAt}
+		if exists && next == *acct {
+			return store.ErrNoChange
+		}
+		next.UpdatedAt = a.Now()
+		*acct = next
 		return nil
 	})
 	if err != nil {
@@ -91,4 +112,26 @@ func (a *App) Responses(ctx context.Context, f ResponseFilter, cursor string, li
 	return store.PageMonths(ctx, a.store.Responses, "ANSWERS#", f.From, f.To, cursor, limit, func(r survey.Response) bool {
 		return (!f.UnhappyOnly || r.Unhappy) && r.Kind != survey.Recovery
 	})
+}
+
+// People lists the directory's people whose name begins with q (any
+// case; empty: everyone), in name order, a page at a time.
+func (a *App) People(ctx context.Context, q, cursor string, limit int) ([]directory.Person, string, error) {
+	return a.store.People.Page(ctx, store.DirectoryQuery("PEOPLE", q), cursor, limit, nil)
+}
+
+// Accounts lists the accounts whose name begins with q, in name order.
+func (a *App) Accounts(ctx context.Context, q, cursor string, limit int) ([]directory.Account, string, error) {
+	return a.store.Accounts.Page(ctx, store.DirectoryQuery("ACCOUNTS", q), cursor, limit, nil)
+}
+
+// MaxSameEmail bounds how many people one email address finds.
+const MaxSameEmail = 50
+
+// CustomersByEmail finds the people (customers) with an email address.
+func (a *App) CustomersByEmail(ctx context.Context, email string) ([]customer.Customer, error) {
+	if email == "" || len(email) > 254 || strings.ContainsFunc(email, StrayControl) {
+		return nil, FieldError("email", "is required: an email address")
+	}
+	return a.store.CustomersByEmail(ctx, email, MaxSameEmail)
 }

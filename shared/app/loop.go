@@ -408,6 +408,8 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 		var m message.Email
 		if m, err = message.CustomerNote(to, c.Name, t.Signer(), a.cfg.Org, t.MessageToCustomer); err == nil {
 			m.Tags = tags
+			// A reply reaches whoever wrote the note, not a shared mailbox.
+			m.ReplyTo = a.writerEmail(ctx, t)
 			id, err = a.mail.SendEmail(ctx, m)
 		}
 	} else {
@@ -445,6 +447,16 @@ func (a *App) NotifyCustomer(ctx context.Context, in LoopInput) error {
 	return nil
 }
 
+// writerEmail is the address of whoever closed the task (else its
+// holder), for replies to their note; "" if they left the directory.
+func (a *App) writerEmail(ctx context.Context, t loop.Task) string {
+	p, err := a.store.People.Get(ctx, t.Writer())
+	if err != nil {
+		return ""
+	}
+	return p.Email
+}
+
 // NoteSent marks a task's note as handed to the provider, by the sender
 // or by the provider's own send event, whichever comes first.
 func (a *App) NoteSent(ctx context.Context, taskID, messageID string) error {
@@ -478,11 +490,7 @@ func (a *App) noteProblem(ctx context.Context, taskID string, problem loop.NoteP
 	if !t.Note.OwnerToldAt.IsZero() || t.Note.Problem == "" {
 		return nil
 	}
-	who := t.ClosedBy
-	if who == "" {
-		who = t.Owner().OwnerID
-	}
-	p, err := a.store.People.Get(ctx, who)
+	p, err := a.store.People.Get(ctx, t.Writer())
 	if err != nil {
 		return fmt.Errorf("note problem %s: who wrote it: %w", t.ID, err)
 	}

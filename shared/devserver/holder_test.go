@@ -101,6 +101,8 @@ func TestTaskLinkActsOnlyForItsHolder(t *testing.T) {
 	notes := d.sentTo(customerEmail)
 	if last := notes[len(notes)-1]; !strings.Contains(last.BodyText, "Ana, it is fixed.") || !strings.Contains(last.BodyText, "Sam Okafor") || strings.Contains(last.BodyText, "María") {
 		t.Errorf("note = %q, want it signed by Sam Okafor", last.BodyText)
+	} else if last.ReplyTo != "sam@example.com" {
+		t.Errorf("note Reply-To = %q, want sam@example.com: a reply reaches the person who wrote it", last.ReplyTo)
 	}
 	got := d.task(id)
 	re, done := actionsOf(got, "reassigned"), actionsOf(got, "completed")

@@ -62,6 +62,11 @@ func (s *Server) routes() {
 	api := func(scope access.Scope, h http.HandlerFunc) http.Handler { return s.requireScope(scope, checkIDs(h)) }
 	s.mux.Handle("PUT /v1/people/{id}", api(access.Admin, s.putPerson))
 	s.mux.Handle("PUT /v1/accounts/{id}", api(access.Admin, s.putAccount))
+	s.mux.Handle("GET /v1/people", api(access.Admin, s.listPeople))
+	s.mux.Handle("GET /v1/accounts", api(access.Admin, s.listAccounts))
+	s.mux.Handle("POST /v1/people/import", api(access.Admin, s.importPeople))
+	s.mux.Handle("POST /v1/accounts/import", api(access.Admin, s.importAccounts))
+	s.mux.Handle("GET /v1/customers", api(access.Read, s.findCustomers))
 	s.mux.Handle("POST /v1/interactions", api(access.Ingest, s.postInteraction))
 	s.mux.Handle("GET /v1/responses", api(access.Read, s.listResponses))
 	s.mux.Handle("GET /v1/tasks", api(access.Read, s.listTasks))

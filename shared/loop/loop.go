@@ -241,6 +241,15 @@ func (t Task) Owner() Holding {
 	return t.Owners[len(t.Owners)-1]
 }
 
+// Writer is the person who closed the follow-up (and wrote its note), else
+// whoever holds it.
+func (t Task) Writer() string {
+	if t.ClosedBy != "" {
+		return t.ClosedBy
+	}
+	return t.Owner().OwnerID
+}
+
 // Signer is who the customer hears from about this follow-up: whoever
 // closed it, else whoever holds it.
 func (t Task) Signer() string {

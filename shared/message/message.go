@@ -10,6 +10,9 @@ type Email struct {
 	Subject string `json:"subject"`
 	Text    string `json:"body_text"`
 	HTML    string `json:"body_html"`
+	// ReplyTo, when set, is where a reply goes instead of the sender: the
+	// person who wrote the message.
+	ReplyTo string `json:"reply_to,omitempty"`
 	// Headers are extra MIME headers, such as the RFC 8058 List-Unsubscribe pair.
 	Headers map[string]string `json:"headers,omitempty"`
 	// Tags label the message for delivery events (survey id, kind).

@@ -22,6 +22,7 @@ type Message struct {
 	Channel  string            `json:"channel"` // email or sms
 	To       string            `json:"to"`
 	Subject  string            `json:"subject,omitempty"`
+	ReplyTo  string            `json:"reply_to,omitempty"`
 	BodyText string            `json:"body_text"`
 	BodyHTML string            `json:"body_html,omitempty"`
 	Headers  map[string]string `json:"headers,omitempty"`
@@ -49,7 +50,7 @@ func key(id string) store.Key { return store.Key{PK: "OUTBOXMSG#" + id, SK: "#"}
 // SendEmail captures an email.
 func (o *Outbox) SendEmail(ctx context.Context, m message.Email) (string, error) {
 	return o.put(ctx, Message{
-		ID: "em-" + newID(), Channel: "email", To: m.To, Subject: m.Subject, BodyText: m.Text,
+		ID: "em-" + newID(), Channel: "email", To: m.To, Subject: m.Subject, ReplyTo: m.ReplyTo, BodyText: m.Text,
 		BodyHTML: m.HTML, Headers: m.Headers, Tags: m.Tags, Links: m.Links,
 	})
 }

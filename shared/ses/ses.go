@@ -93,6 +93,9 @@ func (s *Mailer) SendEmail(ctx context.Context, m message.Email) (string, error)
 	if s.cfg.ConfigurationSet != "" {
 		in.ConfigurationSetName = aws.String(s.cfg.ConfigurationSet)
 	}
+	if m.ReplyTo != "" {
+		in.ReplyToAddresses = []string{m.ReplyTo}
+	}
 	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
 		return "", fmt.Errorf("ses: send email to %s: %w", to, classify(err))

@@ -91,7 +91,7 @@ func TestSendEmailOptionalParts(t *testing.T) {
 		t.Fatalf("SendEmail: %v", err)
 	}
 	body := srv.Only(t).JSON(t)
-	for _, absent := range []string{"ConfigurationSetName", "EmailTags"} {
+	for _, absent := range []string{"ConfigurationSetName", "EmailTags", "ReplyToAddresses"} {
 		if _, ok := body[absent]; ok {
 			t.Errorf("body has %s, want it left out: %v", absent, body)
 		}
@@ -102,6 +102,21 @@ func TestSendEmailOptionalParts(t *testing.T) {
 	}
 	if _, ok := simple["Body"].(map[string]any)["Html"]; ok {
 		t.Errorf("Body has Html, want only Text: %v", simple["Body"])
+	}
+}
+
+// A reply to a note goes to whoever wrote it: ReplyToAddresses, as SES v2
+// documents it.
+func TestSendEmailReplyTo(t *testing.T) {
+	t.Parallel()
+	srv := awswire.NewServer(t, awswire.REST(sentBody))
+	m := ses.New(sesv2.NewFromConfig(srv.Config()), cfg)
+	if _, err := m.SendEmail(awswire.Context(t), message.Email{To: "jane@customer.example", Subject: "Hi", Text: "a note", ReplyTo: "maria@acme.example"}); err != nil {
+		t.Fatalf("SendEmail: %v", err)
+	}
+	got, _ := srv.Only(t).JSON(t)["ReplyToAddresses"].([]any)
+	if len(got) != 1 || got[0] != "maria@acme.example" {
+		t.Errorf("ReplyToAddresses = %v, want [maria@acme.example]", got)
 	}
 }
 

@@ -28,6 +28,8 @@ import (
 //	newest open SMS survey for a number   G3 PHONE#e164, newest first, limit 1
 //	tasks by status, in due time order    G1 TASKS#open | TASKS#done | TASKS#failed
 //	loops by unhappy answer time (report) G3 LOOPS#yyyy-mm, between ts(from) and ts(to)
+//	people, accounts by name (and prefix) G3 PEOPLE | ACCOUNTS, name#id
+//	customers by email                    G3 CUSTEMAIL#email, id
 //	API key by id                         P  APIKEY#id, "#"
 //	API keys, oldest first                G3 APIKEYS, ts(created)#id
 const (
@@ -69,12 +71,26 @@ func timeline(customerID string, at time.Time, kind, id string) Key {
 	return Key{PK: "CUST#" + customerID, SK: TS(at) + "#" + kind + "#" + id}
 }
 
-func personItem(p *directory.Person) Item { return Item{Key: id(keyPerson)(p.ID)} }
+func personItem(p *directory.Person) Item {
+	return Item{Key: id(keyPerson)(p.ID), GSI3: Key{PK: "PEOPLE", SK: NameKey(p.Name) + "#" + p.ID}}
+}
 
-func accountItem(a *directory.Account) Item { return Item{Key: id(keyAcct)(a.ID)} }
+func accountItem(a *directory.Account) Item {
+	return Item{Key: id(keyAcct)(a.ID), GSI3: Key{PK: "ACCOUNTS", SK: NameKey(a.Name) + "#" + a.ID}}
+}
 
 func customerItem(c *customer.Customer) Item {
-	return Item{Key: id(keyCust)(c.ID), GSI1: due(c.EraseCheckAt, "customer", c.ID)}
+	it := Item{Key: id(keyCust)(c.ID), GSI1: due(c.EraseCheckAt, "customer", c.ID)}
+	if c.Email != "" {
+		it.GSI3 = Key{PK: "CUSTEMAIL#" + addressKey(c.Email), SK: c.ID}
+	}
+	return it
+}
+
+// NameKey is how a name sorts and is searched: case folded, so a search
+// for "mar" finds "María".
+func NameKey(name string) string {
+	return strings.ToLower(strings.Join(strings.Fields(name), " "))
 }
 
 // Addresses are case-insensitive for email; phone numbers are E.164.

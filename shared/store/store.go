@@ -193,6 +193,18 @@ func PageMonths[T any](ctx context.Context, c Collection[T], prefix string, from
 	return out, "", nil
 }
 
+// CustomersByEmail returns the people with an email address (case does
+// not matter), at most limit.
+func (s *Store) CustomersByEmail(ctx context.Context, email string, limit int) ([]customer.Customer, error) {
+	return s.Customers.Query(ctx, Query{Index: Listing, PK: "CUSTEMAIL#" + addressKey(email), Limit: limit})
+}
+
+// DirectoryQuery selects people or accounts by name: those whose name
+// begins with prefix (after NameKey), in name order.
+func DirectoryQuery(pk, prefix string) Query {
+	return Query{Index: Listing, PK: pk, Prefix: NameKey(prefix)}
+}
+
 // TimelineItems returns the raw records of a person, oldest first.
 func (s *Store) TimelineItems(ctx context.Context, customerID string) ([]Item, error) {
 	items, err := s.Table.Query(ctx, Query{Index: Customer, PK: "CUST#" + customerID})
