@@ -5,6 +5,8 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 FUNCTIONS := $(notdir $(wildcard functions/*))
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# templ's generator, at the version of the runtime in go.mod.
+TEMPL       := github.com/a-h/templ/cmd/templ@v0.3.1100
 
 .PHONY: dev test tools lint unit difftest asl-validate build clean
 
@@ -30,10 +32,24 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 ## test: everything CI runs
 test: tools lint unit asl-validate difftest browser fuzz apifuzz
 
-lint:
+lint: templ-check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## templ: format the .templ components and generate their _templ.go files (commit both)
+.PHONY: templ templ-check
+templ:
+	$(GO) run $(TEMPL) fmt shared
+	$(GO) run $(TEMPL) generate -path shared
+
+## templ-check: fail if the committed .templ files are not formatted or their generated code is stale
+templ-check: templ
+	@stale=$$(git status --porcelain -- '*.templ' '*_templ.go'); \
+	for f in $$(git ls-files '*_templ.go'); do [ -f "$${f%_templ.go}.templ" ] || stale="$$stale $$f (its .templ file is gone)"; done; \
+	if [ -n "$$stale" ]; then \
+		echo "templ components not formatted, or generated code stale: run make templ and commit"; echo "$$stale"; \
+		git --no-pager diff --stat -- '*.templ' '*_templ.go'; exit 1; fi
 
 unit:
 	$(GO) test -race -count=1 ./...
