@@ -43,13 +43,16 @@ templ:
 	$(GO) run $(TEMPL) fmt shared
 	$(GO) run $(TEMPL) generate -path shared
 
-## templ-check: fail if the committed .templ files are not formatted or their generated code is stale
-templ-check: templ
-	@stale=$$(git status --porcelain -- '*.templ' '*_templ.go'); \
-	for f in $$(git ls-files '*_templ.go'); do [ -f "$${f%_templ.go}.templ" ] || stale="$$stale $$f (its .templ file is gone)"; done; \
-	if [ -n "$$stale" ]; then \
-		echo "templ components not formatted, or generated code stale: run make templ and commit"; echo "$$stale"; \
-		git --no-pager diff --stat -- '*.templ' '*_templ.go'; exit 1; fi
+## templ-check: fail if the .templ files are not formatted or their generated code is stale (on a clean clone, as in CI: if what is committed is)
+# It formats and generates, and fails if that changed any file: templ
+# generate also writes the _templ.go file of a new .templ file, and
+# deletes one whose .templ file is gone.
+TEMPL_FILES = find shared -name '*.templ' -o -name '*_templ.go' | LC_ALL=C sort | xargs sha256sum
+templ-check:
+	@before=$$($(TEMPL_FILES)); $(MAKE) --no-print-directory templ >/dev/null || exit 1; \
+	if [ "$$before" != "$$($(TEMPL_FILES))" ]; then \
+		echo "templ components were not formatted, or their generated code was stale: make templ has fixed them, commit the result"; \
+		git --no-pager status --short -- '*.templ' '*_templ.go'; exit 1; fi
 
 unit:
 	$(GO) test -race -count=1 ./...
