@@ -13,10 +13,10 @@ import (
 )
 
 // Leaders sign in to the dashboard with the API key and get a session
-// cookie. Sessions are stateless: the cookie is a token of the link signer
-// (package token) for a random session id, expiring with the session,
-// under a key derived from the API key, so rotating the API key ends every
-// session. Signing out clears the cookie in that browser; a copied cookie
+// cookie. Sessions are stateless: the cookie is a token of package token's
+// Signer, the one that signs the links, for a random session id and
+// expiring with the session, under its own key derived from the API key,
+// so rotating the API key ends every session. Signing out clears the cookie in that browser; a copied cookie
 // stays valid until it expires.
 const (
 	sessionCookie = "cxloop_session"
