@@ -7,6 +7,8 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PYTHON    ?= python3
 VENV      := infra/tools/.venv
+# templ's generator, at the version of the runtime in go.mod.
+TEMPL       := github.com/a-h/templ/cmd/templ@v0.3.1100
 
 .PHONY: dev test tools lint unit difftest asl-validate build clean
 
@@ -41,10 +43,27 @@ infra/tools/node_modules/.package-lock.json: infra/tools/package.json infra/tool
 ## test: everything CI runs
 test: tools lint unit asl-validate sam-validate difftest browser fuzz apifuzz
 
-lint:
+lint: templ-check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+## templ: format the .templ components and generate their _templ.go files (commit both)
+.PHONY: templ templ-check
+templ:
+	$(GO) run $(TEMPL) fmt shared
+	$(GO) run $(TEMPL) generate -path shared
+
+## templ-check: fail if the .templ files are not formatted or their generated code is stale (on a clean clone, as in CI: if what is committed is)
+# It formats and generates, and fails if that changed any file: templ
+# generate also writes the _templ.go file of a new .templ file, and
+# deletes one whose .templ file is gone.
+TEMPL_FILES = find shared -name '*.templ' -o -name '*_templ.go' | LC_ALL=C sort | xargs sha256sum
+templ-check:
+	@before=$$($(TEMPL_FILES)); $(MAKE) --no-print-directory templ >/dev/null || exit 1; \
+	if [ "$$before" != "$$($(TEMPL_FILES))" ]; then \
+		echo "templ components were not formatted, or their generated code was stale: make templ has fixed them, commit the result"; \
+		git --no-pager status --short -- '*.templ' '*_templ.go'; exit 1; fi
 
 unit:
 	$(GO) test -race -count=1 ./...

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -53,26 +52,6 @@ func wantsHTML(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
-var outboxTmpl = template.Must(template.New("outbox").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Outbox – cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
-<body><a class="skip" href="#main">Skip to content</a>
-<header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/">Home</a><a href="/dev/outbox" aria-current="page">Outbox</a><a href="/dashboard">Dashboard</a></nav></header>
-<main id="main" class="wide">
-<h1>Outbox</h1>
-<p>Every email and text cxloop sent, newest first. Virtual time: <time>{{.Now}}</time>.</p>
-{{if not .Messages}}<p>Nothing sent yet.</p>{{else}}
-<div class="table-wrap"><table>
-<caption class="sr">Sent messages</caption>
-<thead><tr><th scope="col">Sent</th><th scope="col">Channel</th><th scope="col">To</th><th scope="col">Message</th></tr></thead>
-<tbody>{{range .Messages}}<tr>
-<td><time datetime="{{.SentAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.SentAt.Format "2 Jan 15:04:05"}}</time></td>
-<td>{{.Channel}}</td><td>{{.To}}</td>
-<td>{{if eq .Channel "email"}}<a href="/dev/outbox/{{.ID}}">{{.Subject}}</a>{{else}}<a href="/dev/outbox/{{.ID}}">{{.BodyText}}</a>{{end}}</td>
-</tr>{{end}}</tbody></table></div>{{end}}
-</main></body></html>
-`))
-
 func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	list, err := s.Outbox.List(r.Context())
 	if err != nil {
@@ -87,19 +66,9 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	for i, m := range list {
 		rev[len(list)-1-i] = m
 	}
-	httpapi.PageHeaders(w, httpapi.PageCSP)
-	_ = outboxTmpl.Execute(w, map[string]any{"Messages": rev, "Now": s.Clock.Now().Format(time.RFC1123)})
+	httpapi.SendPage(w, r, http.StatusOK, httpapi.PageCSP,
+		devLayout("Outbox – cxloop dev", true, outboxNav(), outboxPage(s.Clock.Now().Format(time.RFC1123), rev)))
 }
-
-var smsTmpl = template.Must(template.New("sms").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Text to {{.M.To}} – cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
-<body><header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/dev/outbox">Outbox</a></nav></header>
-<main id="main"><h1>Text to {{.M.To}}</h1><pre>{{.M.BodyText}}</pre>
-<p>Reply as the customer with <code>POST /dev/sms</code>, e.g.:</p>
-<pre>curl -s -X POST {{.URL}}/dev/sms -H 'Content-Type: application/json' -d '{"from":"{{.M.To}}","body":"9 great"}'</pre>
-</main></body></html>
-`))
 
 // outboxMessage shows one message as its recipient would see it. An
 // email's own HTML is shown as is: its inline styles are allowed, scripts
@@ -119,8 +88,7 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(m.BodyHTML))
 		return
 	}
-	httpapi.PageHeaders(w, httpapi.PageCSP)
-	_ = smsTmpl.Execute(w, map[string]any{"M": m, "URL": s.URL})
+	httpapi.SendPage(w, r, http.StatusOK, httpapi.PageCSP, devLayout("Text to "+m.To+" – cxloop dev", false, textNav(), textPage(m, s.URL)))
 }
 
 func (s *Server) inboundSMS(w http.ResponseWriter, r *http.Request) {
@@ -169,23 +137,15 @@ func (s *Server) clockAdvance(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, clockView{Now: s.Clock.Now(), Offset: s.Clock.Offset().String()})
 }
 
-var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>cxloop dev</title><link rel="stylesheet" href="/assets/cxloop.css"></head>
-<body><a class="skip" href="#main">Skip to content</a>
-<header class="bar"><span class="org">cxloop dev</span><nav aria-label="Dev"><a href="/dev/outbox">Outbox</a><a href="/dashboard">Dashboard</a></nav></header>
-<main id="main">
-<h1>cxloop is running</h1>
-<p>This is the local, single-process cxloop: the same handlers and state machine as in AWS, with an outbox instead of email and SMS, and a clock you can move forward.</p>
-<ul>
-<li><a href="/dev/outbox">Outbox</a>: open a survey email and click a score.</li>
-<li><a href="/dashboard">Dashboard</a>: closed-loop completion for leaders (sign in with the API key).</li>
-</ul>
-<p>Virtual time: <time>{{.Now}}</time>. Move it forward with <code>POST /dev/clock {"advance":"49h"}</code>.</p>
-</main></body></html>
-`))
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	httpapi.SendPage(w, r, http.StatusOK, httpapi.PageCSP, devLayout("cxloop dev", false, homeNav(), homePage(s.Clock.Now().Format(time.RFC1123))))
+}
 
-func (s *Server) home(w http.ResponseWriter, _ *http.Request) {
-	httpapi.PageHeaders(w, httpapi.PageCSP)
-	_ = homeTmpl.Execute(w, map[string]any{"Now": s.Clock.Now().Format(time.RFC1123)})
+// outboxTitle is what the outbox lists a message as: an email's subject,
+// a text's body.
+func outboxTitle(m outbox.Message) string {
+	if m.Channel == "email" {
+		return m.Subject
+	}
+	return m.BodyText
 }

@@ -2,12 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,17 +146,6 @@ func (b *dashBrowser) do(method, path string, form url.Values, header ...string)
 	return res, string(raw)
 }
 
-var dashCSRFField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func dashCSRFOf(t *testing.T, page string) string {
-	t.Helper()
-	m := dashCSRFField.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no CSRF field in %s", page)
-	}
-	return m[1]
-}
-
 func dashCookieOf(res *http.Response, name string) *http.Cookie {
 	for _, c := range res.Cookies() {
 		if c.Name == name {
@@ -165,11 +155,16 @@ func dashCookieOf(res *http.Response, name string) *http.Cookie {
 	return nil
 }
 
-// signIn opens the sign-in page and signs in with the API key.
+// sameOrigin is what a browser sends with a form posted from the
+// dashboard's own page.
+var sameOrigin = []string{"Sec-Fetch-Site", "same-origin"}
+
+// signIn opens the sign-in page and signs in with the API key, as a
+// browser does.
 func (b *dashBrowser) signIn() {
 	b.t.Helper()
-	_, page := b.do("GET", "/dashboard", nil)
-	res, body := b.do("POST", "/dashboard/login", url.Values{"csrf": {dashCSRFOf(b.t, page)}, "api_key": {dashKey}})
+	b.do("GET", "/dashboard", nil)
+	res, body := b.do("POST", "/dashboard/login", url.Values{"api_key": {dashKey}}, sameOrigin...)
 	if res.StatusCode != http.StatusSeeOther || b.cookies[sessionCookie] == nil {
 		b.t.Fatalf("sign in: %d %s", res.StatusCode, body)
 	}
@@ -195,39 +190,45 @@ func TestDashboardWithoutSessionShowsSignInOnly(t *testing.T) {
 		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("CSP = %q", csp)
 		}
-		c := dashCookieOf(res, loginCookie)
-		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
-			t.Errorf("login CSRF cookie = %+v, want HttpOnly, SameSite=Strict", c)
+		// The sign-in form's CSRF protection is in the request's headers,
+		// not in a cookie: the page sets none.
+		if c := res.Cookies(); len(c) != 0 {
+			t.Errorf("the sign-in page sets cookies: %+v", c)
 		}
 	}
 }
 
+// The sign-in and sign-out forms refuse what a browser marks as posted
+// from another origin, and take what it marks as same-origin (or what no
+// browser sent).
 func TestDashboardSignIn(t *testing.T) {
 	t.Parallel()
 	srv := dashServer(t)
 	tests := []struct {
 		name   string
-		form   func(csrf string) url.Values
-		cookie bool // send the login cookie
+		key    string
+		header []string
 		want   int
 		text   string
 	}{
-		{"no CSRF token", func(string) url.Values { return url.Values{"api_key": {dashKey}} }, true, http.StatusForbidden, "could not be verified"},
-		{"wrong CSRF token", func(string) url.Values { return url.Values{"csrf": {"AAAA"}, "api_key": {dashKey}} }, true, http.StatusForbidden, "could not be verified"},
-		{"token without its cookie", func(c string) url.Values { return url.Values{"csrf": {c}, "api_key": {dashKey}} }, false, http.StatusForbidden, "could not be verified"},
-		{"wrong key", func(c string) url.Values { return url.Values{"csrf": {c}, "api_key": {dashKey + "x"}} }, true, http.StatusUnauthorized, "That key was not accepted"},
-		{"empty key", func(c string) url.Values { return url.Values{"csrf": {c}, "api_key": {""}} }, true, http.StatusUnauthorized, "That key was not accepted"},
-		{"right key", func(c string) url.Values { return url.Values{"csrf": {c}, "api_key": {dashKey}} }, true, http.StatusSeeOther, ""},
+		{"from another site", dashKey, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, "could not be verified"},
+		{"from another origin of this site", dashKey, []string{"Sec-Fetch-Site", "same-site"}, http.StatusForbidden, "could not be verified"},
+		{"old browser, another origin", dashKey, []string{"Origin", "https://evil.example"}, http.StatusForbidden, "could not be verified"},
+		{"old browser, opaque origin", dashKey, []string{"Origin", "null"}, http.StatusForbidden, "could not be verified"},
+		{"another origin, even with this host's Origin", dashKey, []string{"Sec-Fetch-Site", "cross-site", "Origin", srv.URL}, http.StatusForbidden, "could not be verified"},
+		{"wrong key", dashKey + "x", sameOrigin, http.StatusUnauthorized, "That key was not accepted"},
+		{"empty key", "", sameOrigin, http.StatusUnauthorized, "That key was not accepted"},
+		{"right key", dashKey, sameOrigin, http.StatusSeeOther, ""},
+		{"right key, typed-in navigation", dashKey, []string{"Sec-Fetch-Site", "none"}, http.StatusSeeOther, ""},
+		{"right key, old browser, this origin", dashKey, []string{"Origin", srv.URL}, http.StatusSeeOther, ""},
+		{"right key, not a browser", dashKey, nil, http.StatusSeeOther, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := newDashBrowser(t, srv)
-			_, page := b.do("GET", "/dashboard", nil)
-			if !tc.cookie {
-				delete(b.cookies, loginCookie)
-			}
-			res, body := b.do("POST", "/dashboard/login", tc.form(dashCSRFOf(t, page)))
+			b.do("GET", "/dashboard", nil)
+			res, body := b.do("POST", "/dashboard/login", url.Values{"api_key": {tc.key}}, tc.header...)
 			if res.StatusCode != tc.want || !strings.Contains(body, tc.text) {
 				t.Fatalf("%d %s, want %d with %q", res.StatusCode, body, tc.want, tc.text)
 			}
@@ -252,8 +253,7 @@ func TestDashboardSignIn(t *testing.T) {
 	t.Run("Secure behind TLS", func(t *testing.T) {
 		t.Parallel()
 		b := newDashBrowser(t, srv)
-		_, page := b.do("GET", "/dashboard", nil, "X-Forwarded-Proto", "https")
-		res, _ := b.do("POST", "/dashboard/login", url.Values{"csrf": {dashCSRFOf(t, page)}, "api_key": {dashKey}}, "X-Forwarded-Proto", "https")
+		res, _ := b.do("POST", "/dashboard/login", url.Values{"api_key": {dashKey}}, "X-Forwarded-Proto", "https", "Sec-Fetch-Site", "same-origin")
 		if c := dashCookieOf(res, sessionCookie); c == nil || !c.Secure {
 			t.Errorf("session cookie = %+v, want Secure", c)
 		}
@@ -313,22 +313,18 @@ func TestDashboardSignOut(t *testing.T) {
 	srv := dashServer(t)
 	b := newDashBrowser(t, srv)
 	b.signIn()
-	_, page := b.do("GET", "/dashboard", nil)
-	csrf := dashCSRFOf(t, page)
-	for _, form := range []url.Values{{}, {"csrf": {"wrong"}}, {"csrf": {csrf + "x"}}} {
-		res, body := b.do("POST", "/dashboard/logout", form)
+	for _, header := range [][]string{
+		{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "https://evil.example"},
+	} {
+		res, body := b.do("POST", "/dashboard/logout", url.Values{}, header...)
 		if res.StatusCode != http.StatusForbidden || dashCookieOf(res, sessionCookie) != nil {
-			t.Errorf("logout with %v: %d %s, want 403 and the session kept", form, res.StatusCode, body)
+			t.Errorf("logout with %v: %d %s, want 403 and the session kept", header, res.StatusCode, body)
 		}
 	}
-	// A token of another session does not work either.
-	other := newDashBrowser(t, srv)
-	other.signIn()
-	_, otherPage := other.do("GET", "/dashboard", nil)
-	if res, _ := b.do("POST", "/dashboard/logout", url.Values{"csrf": {dashCSRFOf(t, otherPage)}}); res.StatusCode != http.StatusForbidden {
-		t.Errorf("another session's token: %d, want 403", res.StatusCode)
+	if _, page := b.do("GET", "/dashboard", nil); !strings.Contains(page, "Headline figures") {
+		t.Fatalf("a refused sign-out ended the session")
 	}
-	res, _ := b.do("POST", "/dashboard/logout", url.Values{"csrf": {csrf}})
+	res, _ := b.do("POST", "/dashboard/logout", url.Values{}, sameOrigin...)
 	c := dashCookieOf(res, sessionCookie)
 	if res.StatusCode != http.StatusSeeOther || c == nil || c.MaxAge >= 0 || c.Value != "" {
 		t.Fatalf("logout: %d, cookie %+v; want 303 and the cookie cleared", res.StatusCode, c)
@@ -347,40 +343,45 @@ func TestSessions(t *testing.T) {
 	if !exp.Equal(now.Add(12 * time.Hour)) {
 		t.Errorf("expiry = %v", exp)
 	}
-	sid, ok := s.verify(v)
-	if !ok || len(sid) != 32 {
+	if !s.verify(v) {
 		t.Fatalf("fresh session refused: %q", v)
 	}
-	if s.csrf(sid) == s.csrf(sid+"0") || s.csrf(sid) == s.loginToken(sid) {
-		t.Errorf("CSRF tokens are not bound to their session and purpose")
+	if other, _ := s.issue(); other == v {
+		t.Errorf("two sessions issued at once are the same: %q", v)
 	}
+	enc, sig, _ := strings.Cut(v, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	longer := strings.Replace(string(payload), "\n"+strconv.FormatInt(exp.Unix(), 36), "\n"+strconv.FormatInt(exp.Add(time.Hour).Unix(), 36), 1)
 	for name, bad := range map[string]string{
 		"another key":     func() string { o, _ := newSessions("key-two", clock).issue(); return o }(),
 		"flipped":         v[:len(v)-1] + map[bool]string{true: "A", false: "B"}[v[len(v)-1] != 'A'],
-		"longer expiry":   strings.Replace(v, "."+sid+"."+strings.Split(v, ".")[2], "."+sid+".99999999999", 1),
+		"longer expiry":   base64.RawURLEncoding.EncodeToString([]byte(longer)) + "." + sig,
+		"a link token":    s.signer.Sign(token.Survey, "sv_1", exp),
 		"empty":           "",
-		"no signature":    strings.Join(strings.Split(v, ".")[:3], "."),
+		"no signature":    enc,
 		"huge":            strings.Repeat("a", 1000),
-		"other version":   "v2" + v[2:],
-		"signature alone": strings.Split(v, ".")[3],
+		"signature alone": sig,
 	} {
-		if _, ok := s.verify(bad); ok {
+		if s.verify(bad) {
 			t.Errorf("%s: accepted %q", name, bad)
 		}
 	}
 	now = now.Add(12*time.Hour - time.Second)
-	if _, ok := s.verify(v); !ok {
+	if !s.verify(v) {
 		t.Errorf("refused a second before expiry")
 	}
 	now = now.Add(time.Second)
-	if _, ok := s.verify(v); ok {
+	if s.verify(v) {
 		t.Errorf("accepted at expiry")
 	}
 	if !s.checkKey("key-one") || s.checkKey("key-one ") || s.checkKey("") {
 		t.Errorf("checkKey")
 	}
-	if none := newSessions("", clock); none.checkKey("") {
-		t.Errorf("without an API key, an empty key signs in")
+	if none := newSessions("", clock); none.checkKey("") || none.verify(v) {
+		t.Errorf("without an API key, an empty key signs in or a session is valid")
 	}
 }
 

@@ -1,29 +1,28 @@
 package httpapi
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
-	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/a-h/templ"
 
 	"github.com/cxloop/cxloop/shared/app"
 	"github.com/cxloop/cxloop/shared/message"
 	"github.com/cxloop/cxloop/shared/survey"
 )
 
-// The pages are written with a strings.Builder rather than html/template:
-// a template calls methods by name through reflect, which makes the linker
-// keep every exported method of every reachable type, megabytes of
-// otherwise dead code in the api binary. Markup is written as is and every
-// value goes through html.EscapeString, in text and in attributes alike
-// (always double-quoted), so a customer named <script> stays text. The one
-// link built from data, mailto: or tel:, has its scheme written as markup
-// and the address path-escaped after it, so no value can make it another
-// kind of link.
+// The pages are templ components (the .templ files here; the _templ.go
+// files are generated from them by `make templ` and committed). templ
+// escapes each value for where it lands, sanitises the URLs it puts in
+// links, and calls no method through reflect, which keeps the api binary
+// small: html/template's reflective calls would make the linker keep every
+// exported method of every reachable type. The stylesheet is the pages'
+// only style: their CSP allows no inline style, so the components carry
+// none.
 
 //go:embed assets/cxloop.css
 var css []byte
@@ -50,67 +49,40 @@ func PageHeaders(w http.ResponseWriter, csp string) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// page is the HTML of a page being written.
-type page struct{ strings.Builder }
-
-// put writes markup with each %s in it replaced by the next value, escaped.
-// Data goes only in values, so it is escaped wherever it lands.
-func (p *page) put(markup string, values ...string) {
-	for _, v := range values {
-		before, after, ok := strings.Cut(markup, "%s")
-		if !ok {
-			panic("page: more values than %s in " + markup)
-		}
-		p.WriteString(before)
-		p.WriteString(html.EscapeString(v))
-		markup = after
-	}
-	p.WriteString(markup)
-}
-
-// startPage writes what every page opens with, up to <main>.
-func (s *Server) startPage(lang, title string) *page {
-	skip := "Skip to content"
+// skipText is the skip link's text in the page's language.
+func skipText(lang string) string {
 	switch lang {
 	case "es":
-		skip = "Ir al contenido"
+		return "Ir al contenido"
 	case "de":
-		skip = "Zum Inhalt"
+		return "Zum Inhalt"
 	}
-	p := &page{}
-	p.put(`<!doctype html>
-<html lang="%s">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex">
-<title>%s</title>
-<link rel="stylesheet" href="/assets/cxloop.css">
-</head>
-<body>
-<a class="skip" href="#main">%s</a>
-<header class="bar"><span class="org">%s</span></header>
-<main id="main">
-`, lang, title, skip, s.app.Config().Org)
-	return p
+	return "Skip to content"
 }
 
-// sendPage closes what startPage opened and sends the page.
-func sendPage(w http.ResponseWriter, code int, p *page) {
-	p.WriteString("</main>\n</body>\n</html>\n")
-	PageHeaders(w, PageCSP)
+// SendPage renders c and sends it with code and csp. The page is rendered
+// whole before anything is sent, so a failure is a 500, never half a page.
+func SendPage(w http.ResponseWriter, r *http.Request, code int, csp string, c templ.Component) {
+	var b bytes.Buffer
+	if err := c.Render(r.Context(), &b); err != nil {
+		logger(r.Context()).ErrorContext(r.Context(), "render page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	PageHeaders(w, csp)
 	w.WriteHeader(code)
-	_, _ = io.WriteString(w, p.String())
+	_, _ = w.Write(b.Bytes())
+}
+
+// sendPage sends body in the pages' layout.
+func (s *Server) sendPage(w http.ResponseWriter, r *http.Request, code int, lang, title string, body templ.Component) {
+	SendPage(w, r, code, PageCSP, layout(lang, title, s.app.Config().Org, body))
 }
 
 // notFound sends the page of a link that is not valid (or of a form too
 // large to read), which says nothing about why.
-func (s *Server) notFound(w http.ResponseWriter, code int, title string) {
-	p := s.startPage("en", title)
-	p.put(`<h1>This link is not valid</h1>
-<p>It may have expired or been copied incompletely. If you were expecting a page here, please ask the sender for a new link.</p>
-`)
-	sendPage(w, code, p)
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, code int, title string) {
+	s.sendPage(w, r, code, "en", title, notFoundPage())
 }
 
 // pageError shows an HTML error page: a bad link is a 404 that says nothing
@@ -118,84 +90,61 @@ func (s *Server) notFound(w http.ResponseWriter, code int, title string) {
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	switch app.CodeOf(err) {
 	case app.NotFound:
-		s.notFound(w, http.StatusNotFound, "Not found")
+		s.notFound(w, r, http.StatusNotFound, "Not found")
 	default:
 		logger(r.Context()).ErrorContext(r.Context(), "page error", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
 }
 
+// surveyView is what the survey page shows.
+type surveyView struct {
+	C           message.Catalog
+	Saved, Open bool
+	Question    string
+	Problem     string // why the answer was refused; empty if it was not
+	YesNo       bool   // the recovery check's two choices, not a scale
+	Choices     []scoreChoice
+	Low, High   string // what the scale's ends mean ("0 = Not at all likely"); empty for yes/no
+	Comment     string
+}
+
+type scoreChoice struct {
+	Value, Label string
+	Checked      bool
+}
+
 // renderSurvey sends the survey page: the thanks after an answer, then
 // the form, or a note that the survey has closed.
-func (s *Server) renderSurvey(w http.ResponseWriter, code int, v app.SurveyView, comment, problem string, saved bool) {
+func (s *Server) renderSurvey(w http.ResponseWriter, r *http.Request, code int, v app.SurveyView, comment, problem string, saved bool) {
 	c := message.For(v.Survey.Locale)
 	kind := v.Survey.Kind
-	type choice struct {
-		score int
-		label string
-	}
-	var choices []choice
-	if kind == survey.Recovery {
-		choices = []choice{{1, c.Yes}, {0, c.No}}
-	} else {
-		for _, n := range kind.Scores() {
-			choices = append(choices, choice{n, strconv.Itoa(n)})
-		}
-	}
 	if comment == "" && v.Answer != nil {
 		comment = v.Answer.Comment
 	}
-
-	p := s.startPage(c.Lang, c.PageTitle)
-	if saved {
-		p.put(`<section aria-labelledby="done">
-<h1 id="done">%s</h1>
-<p role="status">%s</p>
-</section>
-`, c.Thanks, c.ThanksBody)
-	}
-	if !v.Open {
-		p.put("<h1>%s</h1>\n<p>%s</p>\n", c.Closed, c.ClosedBody)
-		sendPage(w, code, p)
-		return
-	}
-	p.put(`<form method="post" class="survey" novalidate>` + "\n")
-	if problem != "" {
-		p.put(`<fieldset aria-describedby="score-error">` + "\n")
-	} else {
-		p.put("<fieldset>\n")
-	}
 	in := message.Invite{Kind: kind, Org: s.app.Config().Org, OwnerName: v.Survey.OwnerName, Locale: v.Survey.Locale}
-	p.put(`<legend><h1 class="q">%s</h1></legend>`+"\n", in.Question())
-	if problem != "" {
-		p.put(`<p id="score-error" class="error" role="alert">%s</p>`+"\n", problem)
+	view := surveyView{
+		C: c, Saved: saved, Open: v.Open, Question: in.Question(), Problem: problem,
+		YesNo: kind == survey.Recovery, Comment: comment,
+	}
+	choose := func(score int, label string) {
+		view.Choices = append(view.Choices, scoreChoice{
+			Value: strconv.Itoa(score), Label: label, Checked: v.Chosen != nil && *v.Chosen == score,
+		})
 	}
 	if kind == survey.Recovery {
-		p.put(`<div class="scale yesno">` + "\n")
+		choose(1, c.Yes)
+		choose(0, c.No)
 	} else {
-		p.put(`<div class="scale">` + "\n")
-	}
-	for _, ch := range choices {
-		n := strconv.Itoa(ch.score)
-		checked := ""
-		if v.Chosen != nil && *v.Chosen == ch.score {
-			checked = " checked"
+		for _, n := range kind.Scores() {
+			choose(n, strconv.Itoa(n))
 		}
-		p.put(`<span class="choice"><input type="radio" id="score-%s" name="score" value="%s"`+checked+` required>`+
-			`<label for="score-%s"><span class="sr">%s: </span>%s</label></span>`+"\n", n, n, n, c.ScoreLegend, ch.label)
+		if q := c.Questions[kind]; q.Low != "" {
+			sc := kind.Scale()
+			view.Low, view.High = strconv.Itoa(sc.Min)+" = "+q.Low, strconv.Itoa(sc.Max)+" = "+q.High
+		}
 	}
-	p.put("</div>\n")
-	if q := c.Questions[kind]; kind != survey.Recovery && q.Low != "" {
-		sc := kind.Scale()
-		p.put(`<p class="ends"><span>%s = %s</span><span>%s = %s</span></p>`+"\n", strconv.Itoa(sc.Min), q.Low, strconv.Itoa(sc.Max), q.High)
-	}
-	p.put(`</fieldset>
-<label for="comment" class="comment-label">%s</label>
-<textarea id="comment" name="comment" rows="4" maxlength="2000">%s</textarea>
-<button type="submit">%s</button>
-</form>
-`, c.Comment, comment, c.Send)
-	sendPage(w, code, p)
+	s.sendPage(w, r, code, c.Lang, c.PageTitle, surveyPage(view))
 }
 
 func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
@@ -210,12 +159,12 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderSurvey(w, http.StatusOK, view, "", "", false)
+	s.renderSurvey(w, r, http.StatusOK, view, "", "", false)
 }
 
 func (s *Server) surveySubmit(w http.ResponseWriter, r *http.Request) {
 	if !readForm(w, r) {
-		s.notFound(w, http.StatusRequestEntityTooLarge, "Too large")
+		s.notFound(w, r, http.StatusRequestEntityTooLarge, "Too large")
 		return
 	}
 	tok := r.PathValue("token")
@@ -233,35 +182,22 @@ func (s *Server) surveySubmit(w http.ResponseWriter, r *http.Request) {
 	c := message.For(view.Survey.Locale)
 	switch {
 	case convErr != nil:
-		s.renderSurvey(w, http.StatusBadRequest, view, comment, c.NoScore, false)
+		s.renderSurvey(w, r, http.StatusBadRequest, view, comment, c.NoScore, false)
 	case errors.Is(err, app.ErrClosed):
-		s.renderSurvey(w, http.StatusConflict, view, comment, "", false)
+		s.renderSurvey(w, r, http.StatusConflict, view, comment, "", false)
 	case app.CodeOf(err) == app.Invalid:
-		s.renderSurvey(w, http.StatusBadRequest, view, comment, c.NoScore, false)
+		s.renderSurvey(w, r, http.StatusBadRequest, view, comment, c.NoScore, false)
 	case err != nil:
 		s.pageError(w, r, err)
 	default:
-		s.renderSurvey(w, http.StatusOK, view, "", "", true)
+		s.renderSurvey(w, r, http.StatusOK, view, "", "", true)
 	}
 }
 
 // renderUnsubscribe sends the unsubscribe page: its button, or that it is done.
-func (s *Server) renderUnsubscribe(w http.ResponseWriter, v app.UnsubscribeView) {
+func (s *Server) renderUnsubscribe(w http.ResponseWriter, r *http.Request, v app.UnsubscribeView) {
 	c := message.For(v.Survey.Locale)
-	vars := map[string]string{"org": s.app.Config().Org}
-	p := s.startPage(c.Lang, c.UnsubTitle)
-	p.put("<h1>%s</h1>\n", c.UnsubTitle)
-	if v.Done {
-		p.put(`<p role="status">%s</p>`+"\n", message.Fill(c.UnsubDone, vars))
-	} else {
-		p.put(`<p>%s</p>
-<form method="post">
-<input type="hidden" name="List-Unsubscribe" value="One-Click">
-<button type="submit">%s</button>
-</form>
-`, message.Fill(c.UnsubBody, vars), c.UnsubButton)
-	}
-	sendPage(w, http.StatusOK, p)
+	s.sendPage(w, r, http.StatusOK, c.Lang, c.UnsubTitle, unsubscribePage(c, s.app.Config().Org, v.Done))
 }
 
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
@@ -270,7 +206,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderUnsubscribe(w, view)
+	s.renderUnsubscribe(w, r, view)
 }
 
 // readForm parses a page's form of at most MaxBody bytes, and reports
@@ -292,7 +228,9 @@ func readForm(w http.ResponseWriter, r *http.Request) bool {
 
 // unsubscribe serves both the page's button and RFC 8058 one-click POSTs
 // (body List-Unsubscribe=One-Click), which mail providers send without
-// cookies or a user present.
+// cookies or a user present, from their own servers: this route (like the
+// survey and task pages' forms, opened from a signed link in whatever
+// client shows the mail) takes posts from any origin.
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 	_ = r.ParseForm()
@@ -301,5 +239,5 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.renderUnsubscribe(w, view)
+	s.renderUnsubscribe(w, r, view)
 }

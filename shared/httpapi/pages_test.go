@@ -122,6 +122,7 @@ func TestPagesEscapeData(t *testing.T) {
 		name         string
 		method, path string
 		form         url.Values
+		header       []string
 		signIn       bool
 		noKey        bool
 		code         int
@@ -130,7 +131,7 @@ func TestPagesEscapeData(t *testing.T) {
 		{name: "survey", method: "GET", path: f.link(token.Survey, "sv_nps"), code: http.StatusOK, want: []string{
 			`<html lang="en">`, `<title>Your feedback</title>`, `<a class="skip" href="#main">Skip to content</a>`,
 			`<header class="bar"><span class="org">` + org + `</span></header>`,
-			`<form method="post" class="survey" novalidate>` + "\n<fieldset>",
+			`<form method="post" class="survey" novalidate><fieldset>`,
 			`<legend><h1 class="q">How likely are you to recommend ` + org + ` to a friend or colleague?</h1></legend>`,
 			`<span class="choice"><input type="radio" id="score-0" name="score" value="0" required><label for="score-0"><span class="sr">Your score: </span>0</label></span>`,
 			`<input type="radio" id="score-10" name="score" value="10" required>`,
@@ -156,7 +157,7 @@ func TestPagesEscapeData(t *testing.T) {
 			}},
 		{name: "survey answered", method: "POST", path: f.link(token.Survey, "sv_answer"),
 			form: url.Values{"score": {"3"}, "comment": {"c " + hostile}}, code: http.StatusOK, want: []string{
-				`<section aria-labelledby="done">` + "\n" + `<h1 id="done">Thank you</h1>`, `<p role="status">Your answer is saved.`,
+				`<section aria-labelledby="done"><h1 id="done">Thank you</h1>`, `<p role="status">Your answer is saved.`,
 				`<input type="radio" id="score-3" name="score" value="3" checked required>`, `maxlength="2000">c ` + esc + `</textarea>`,
 			}},
 		{name: "form too large", method: "POST", path: f.link(token.Survey, "sv_nps"),
@@ -226,11 +227,11 @@ func TestPagesEscapeData(t *testing.T) {
 		{name: "sign in", method: "GET", path: "/dashboard", code: http.StatusOK, want: []string{
 			"<title>Sign in – cxloop dashboard</title>", "<h1>Sign in to the dashboard</h1>",
 			"<p>The closed-loop dashboard is for leaders of " + org + ". Sign in",
-			`<form method="post" action="/dashboard/login">` + "\n" + `<input type="hidden" name="csrf" value="`,
+			`<form method="post" action="/dashboard/login"><div class="field">`,
 			`<label for="api_key">API key</label>`,
 			`<input type="password" id="api_key" name="api_key" required autocomplete="current-password" spellcheck="false" autocapitalize="off">`,
 		}},
-		{name: "sign-in form expired", method: "POST", path: "/dashboard/login", form: url.Values{"csrf": {hostile}}, code: http.StatusForbidden, want: []string{
+		{name: "sign-in form from another site", method: "POST", path: "/dashboard/login", form: url.Values{"api_key": {dashKey}}, header: []string{"Sec-Fetch-Site", "cross-site"}, code: http.StatusForbidden, want: []string{
 			"<h1>This form has expired</h1>", `<p class="error" role="alert">The form could not be verified.`,
 			`<p><a href="/dashboard">Back to the dashboard</a></p>`,
 		}, not: []string{"api_key"}},
@@ -239,7 +240,7 @@ func TestPagesEscapeData(t *testing.T) {
 		}, not: []string{"<form"}},
 		{name: "dashboard", method: "GET", path: "/dashboard", signIn: true, code: http.StatusOK, want: []string{
 			"<h1>Closed-loop dashboard</h1>", `<form method="post" action="/dashboard/logout" class="signout">`,
-			`<option value="owner" selected>Owner</option>` + "\n" + `<option value="team">Team</option>`,
+			`<option value="owner" selected>Owner</option> <option value="team">Team</option>`,
 			`<input type="date" id="from" name="from" value="2026-04-20">`, `<input type="date" id="to" name="to" value="2026-05-21">`,
 			`<h2 id="headline">Headline figures</h2>`, `<li class="card warn"><span class="label">Failed</span> <span class="num">1</span> <span class="sub">`,
 			`<svg class="chart" viewBox="0 0 480 240" role="img" aria-labelledby="trend-title trend-desc" focusable="false">`,
@@ -248,7 +249,7 @@ func TestPagesEscapeData(t *testing.T) {
 			`<th scope="row">rc ` + esc + "</th>", "<td><code>tk_failed</code></td><td>Ann</td><td>19 May 2026 09:00</td><td>boom " + esc + "</td>",
 		}},
 		{name: "dashboard by team, in weeks", method: "GET", path: "/dashboard?group_by=team&tz=Europe/Madrid&from=2026-03-01&to=2026-05-21", signIn: true, code: http.StatusOK, want: []string{
-			`<option value="owner">Owner</option>` + "\n" + `<option value="team" selected>Team</option>`,
+			`<option value="owner">Owner</option> <option value="team" selected>Team</option>`,
 			`name="tz" value="Europe/Madrid"`, "(Europe/Madrid)", `<th scope="col">Team</th>`, `<th scope="row">North ` + esc + "</th>",
 			`<th scope="col">Week</th>`,
 		}},
@@ -269,7 +270,7 @@ func TestPagesEscapeData(t *testing.T) {
 			if tc.signIn {
 				b.signIn()
 			}
-			res, page := b.do(tc.method, tc.path, tc.form)
+			res, page := b.do(tc.method, tc.path, tc.form, tc.header...)
 			if res.StatusCode != tc.code {
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, tc.code, page)
 			}
@@ -365,5 +366,32 @@ func TestMarkupProblems(t *testing.T) {
 	}
 	if bad := markupProblems(`<!doctype html><p class="a b" hidden>x &lt;y&gt;</p><line x1="1"/><a href="mailto:a@b">a</a>`); bad != nil {
 		t.Errorf("problems found in good markup: %q", bad)
+	}
+}
+
+// The link pages' forms post from wherever the mail was opened: a webmail
+// page of another site, or (RFC 8058 one-click unsubscribe) the mail
+// provider's own servers. Their signed link is their credential, so no
+// cross-origin check refuses them, unlike the dashboard's forms.
+func TestLinkPagesTakeFormsFromAnyOrigin(t *testing.T) {
+	t.Parallel()
+	f := newPagesFixture(t)
+	crossSite := []string{"Sec-Fetch-Site", "cross-site", "Origin", "https://webmail.example"}
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		want       string
+	}{
+		{"survey", f.link(token.Survey, "sv_answer"), url.Values{"score": {"4"}}, `<h1 id="done">Thank you</h1>`},
+		{"one-click unsubscribe", f.link(token.Unsubscribe, "sv_unsub"), url.Values{"List-Unsubscribe": {"One-Click"}}, `<p role="status">Done.`},
+		{"task", f.link(token.Task, "tk_ack:ann"), url.Values{"action": {"acknowledge"}}, `<p class="note" role="status">Noted: you&#39;re on it.`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, page := newDashBrowser(t, f.srv).do("POST", tc.path, tc.form, crossSite...)
+			if res.StatusCode != http.StatusOK || !strings.Contains(page, tc.want) {
+				t.Errorf("%d, want 200 with %s:\n%s", res.StatusCode, tc.want, page)
+			}
+		})
 	}
 }

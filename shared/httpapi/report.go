@@ -19,8 +19,8 @@ func (s *Server) reportRoutes() {
 	s.mux.Handle("GET /v1/reports/closed-loop", s.requireScope(access.Read, http.HandlerFunc(s.closedLoopReport)))
 	d := newDashboard(s, time.Now)
 	s.mux.HandleFunc("GET /dashboard", d.page)
-	s.mux.HandleFunc("POST /dashboard/login", s.limitPages(d.login))
-	s.mux.HandleFunc("POST /dashboard/logout", d.logout)
+	s.mux.HandleFunc("POST /dashboard/login", s.limitPages(d.form(d.login)))
+	s.mux.HandleFunc("POST /dashboard/logout", d.form(d.logout))
 }
 
 // reportParams are a report request's query parameters, parsed.

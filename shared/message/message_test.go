@@ -305,8 +305,8 @@ func TestTaskEmail(t *testing.T) {
 	}
 }
 
-// The HTML parts are written without templates: the markup around each
-// value must still be there, and every value escaped.
+// The HTML parts are templ components: the markup around each value must
+// be the markup mail clients were given before, and every value escaped.
 func TestEmailHTMLMarkup(t *testing.T) {
 	t.Parallel()
 	nps := render(t, invite(survey.NPS, "Ana", "en"))
@@ -331,9 +331,9 @@ func TestEmailHTMLMarkup(t *testing.T) {
 			`<title>A quick question from Example Co</title>`,
 			`<p id="scale">Choose a score:</p>`,
 			`aria-label="0 / 10 – Not at all likely"`,
-			`>10</a></li>` + "\n</ul>",
+			`>10</a></li></ul>`,
 			`<p style="font-size:14px;color:#404040">0 = Not at all likely · 10 = Extremely likely</p>`,
-			`<a href="` + unsubURL + `" style="color:#1d4ed8">Don&#39;t ask me again</a></p>` + "\n</main></body></html>\n",
+			`<a href="` + unsubURL + `" style="color:#1d4ed8">Don&#39;t ask me again</a></p></main></body></html>`,
 		}, nil},
 		{"recovery has no legend", recovery.HTML, []string{`aria-label="Yes"`, `>No</a></li>`}, []string{" = No"}},
 		{"task", task.HTML, []string{
@@ -344,12 +344,12 @@ func TestEmailHTMLMarkup(t *testing.T) {
 			`<p><a href="https://cx.example.com/t/TOK" style="display:inline-block;`,
 			`>Open the follow-up</a></p>`,
 		}, []string{"<rude>"}},
-		{"note has no button", note.HTML, []string{"<p>Hi Ana,</p>\n<p>Sorry.</p>\n<p>Fixed.</p>\n<p>María\nExample Co</p>\n"}, []string{"<a ", "<blockquote"}},
+		{"note has no button", note.HTML, []string{"<p>Hi Ana,</p><p>Sorry.</p><p>Fixed.</p><p>María\nExample Co</p>"}, []string{"<a ", "<blockquote"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if !strings.HasPrefix(tt.html, "<!doctype html>\n") {
+			if !strings.HasPrefix(tt.html, "<!doctype html>") {
 				t.Errorf("no doctype:\n%s", tt.html)
 			}
 			for _, w := range tt.want {
@@ -360,6 +360,54 @@ func TestEmailHTMLMarkup(t *testing.T) {
 			for _, n := range tt.not {
 				if strings.Contains(tt.html, n) {
 					t.Errorf("HTML has %q:\n%s", n, tt.html)
+				}
+			}
+		})
+	}
+}
+
+// Links in the HTML parts go through templ's URL sanitising: an http(s)
+// link comes out as it went in (escaped for the attribute), and a link of
+// any scheme that runs script or carries data comes out as a link to
+// nowhere, in the survey's score links, its unsubscribe link and a staff
+// email's button alike.
+func TestEmailHTMLLinks(t *testing.T) {
+	t.Parallel()
+	const neutralised = `href="about:invalid#TemplFailedSanitizationURL"`
+	tests := []struct {
+		name, url string
+		href      string // what the link's attribute must be
+	}{
+		{"https", "https://cx.example.com/s/TOK", `href="https://cx.example.com/s/TOK`},
+		{"quotes and ampersands", `https://cx.example.com/s/T?a=1&b="2"`, `href="https://cx.example.com/s/T?a=1&amp;b=&#34;2&#34;`},
+		{"javascript", "javascript:alert(1)//", neutralised},
+		{"javascript in capitals", "JaVaScRiPt:alert(1)", neutralised},
+		{"javascript after a space", " javascript:alert(1)", neutralised},
+		{"data", "data:text/html,<script>alert(1)</script>", neutralised},
+		{"vbscript", "vbscript:msgbox(1)", neutralised},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := invite(survey.NPS, "Ana", "en")
+			in.SurveyURL, in.UnsubscribeURL = tt.url, tt.url
+			sv := render(t, in)
+			task, err := message.TaskEmail("maria@example.com", message.TaskNotice{OwnerName: "María", CustomerName: "Ana", URL: tt.url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, html := range map[string]string{"survey": sv.HTML, "task": task.HTML} {
+				want := 12 // 11 score links and the unsubscribe link
+				if name == "task" {
+					want = 1
+				}
+				if n := strings.Count(html, tt.href); n != want {
+					t.Errorf("%s email has %d links with %s, want %d:\n%s", name, n, tt.href, want, html)
+				}
+				for _, bad := range []string{"javascript:", "vbscript:", "data:", "<script"} {
+					if strings.Contains(strings.ToLower(html), bad) {
+						t.Errorf("%s email has %q:\n%s", name, bad, html)
+					}
 				}
 			}
 		})

@@ -37,7 +37,11 @@ func staffEmail(to, subject string, paras []string, comment, url, action string)
 		fmt.Fprintf(&text, "%s: %s\n", action, url)
 		links = append(links, url)
 	}
-	return Email{To: to, Subject: subject, Text: text.String(), HTML: staffHTML(subject, paras, comment, url, action), Links: links}, nil
+	html, err := renderEmail("en", subject, staffBody(subject, paras, comment, url, action))
+	if err != nil {
+		return Email{}, err
+	}
+	return Email{To: to, Subject: subject, Text: text.String(), HTML: html, Links: links}, nil
 }
 
 func (n TaskNotice) facts() string {

@@ -76,8 +76,6 @@ func FirstName(name string) string {
 }
 
 // SurveyEmail renders the survey (or its reminder) as an email to to.
-// Rendering cannot fail today; the error stays in the signature so callers
-// keep handling one.
 func SurveyEmail(to string, in Invite) (Email, error) {
 	c := For(in.Locale)
 	v := in.vars()
@@ -113,8 +111,12 @@ func SurveyEmail(to string, in Invite) (Email, error) {
 		s := in.Kind.Scale()
 		page.Legend = fmt.Sprintf("%d = %s · %d = %s", s.Min, q.Low, s.Max, q.High)
 	}
+	html, err := renderEmail(c.Lang, subject, surveyBody(page))
+	if err != nil {
+		return Email{}, err
+	}
 	return Email{
-		To: to, Subject: subject, Text: text.String(), HTML: page.render(), Links: links,
+		To: to, Subject: subject, Text: text.String(), HTML: html, Links: links,
 		Headers: map[string]string{
 			// RFC 8058: mail clients offer one-click unsubscribe, posting
 			// List-Unsubscribe=One-Click to the https URL.
