@@ -67,13 +67,13 @@ templ-check:
 
 unit:
 	$(GO) test -race -count=1 ./...
-	CXLOOP_TEST_BACKGROUND=1 $(GO) test -race -count=1 ./shared/devserver/
+	CXLOOP_TEST_BACKGROUND=1 $(GO) test -race -count=1 ./shared/local/devserver/
 
 asl-validate: tools
 	cd infra/tools && for f in ../statemachine/*.asl.json; do node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done
 
 difftest: tools
-	$(GO) test -count=1 -tags difftest -run Diff ./shared/asl/
+	$(GO) test -count=1 -tags difftest -run Diff ./shared/local/asl/
 
 clean:
 	rm -rf bin .aws-sam $(VENV)
@@ -163,7 +163,7 @@ localstack-test:
 ## browser: the whole story in headless Chromium, keyboard and 360 px checks, axe audits (artifacts in artifacts/browser)
 .PHONY: browser
 browser: tools
-	CXLOOP_REQUIRE_BROWSER=$${CI:+1} go test -count=1 -tags browser -run Browser ./shared/devserver/
+	CXLOOP_REQUIRE_BROWSER=$${CI:+1} go test -count=1 -tags browser -run Browser ./shared/local/devserver/
 
 ## build: cross-compile every function for Lambda (linux/$(LAMBDA_GOARCH), CGO off, lambda.norpc, stripped) into bin/<name>/bootstrap, as the SAM build targets do
 build:
@@ -192,7 +192,7 @@ apifuzz: tools
 FUZZTIME ?=
 .PHONY: fuzz
 fuzz:
-	$(GO) test -run XXX -fuzz '^FuzzDecodeInteraction$$' -fuzztime $(or $(FUZZTIME),60000x) ./shared/httpapi/
-	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),500000x) ./shared/reply/
-	$(GO) test -run XXX -fuzz '^FuzzVerify$$' -fuzztime $(or $(FUZZTIME),700000x) ./shared/token/
-	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),200000x) ./shared/asl/
+	$(GO) test -run XXX -fuzz '^FuzzDecodeInteraction$$' -fuzztime $(or $(FUZZTIME),60000x) ./shared/web/httpapi/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),500000x) ./shared/domain/reply/
+	$(GO) test -run XXX -fuzz '^FuzzVerify$$' -fuzztime $(or $(FUZZTIME),700000x) ./shared/domain/token/
+	$(GO) test -run XXX -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),200000x) ./shared/local/asl/

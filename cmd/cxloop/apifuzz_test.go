@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxloop/cxloop/shared/loop"
+	"github.com/cxloop/cxloop/shared/domain/loop"
 )
 
 // TestAPIFuzz runs schemathesis, an outside fuzzer that knows only

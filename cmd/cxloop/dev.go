@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/cxloop/cxloop/shared/config"
-	"github.com/cxloop/cxloop/shared/devserver"
+	"github.com/cxloop/cxloop/shared/local/devserver"
+	"github.com/cxloop/cxloop/shared/platform/config"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cxloop/cxloop/shared/awsfake"
-	"github.com/cxloop/cxloop/shared/runtimeapi"
+	"github.com/cxloop/cxloop/shared/testkit/awsfake"
+	"github.com/cxloop/cxloop/shared/testkit/runtimeapi"
 )
 
 const invokeUsage = `usage: cxloop invoke --fn NAME --event FILE [--env KEY=VALUE ...] [--binary PATH] [--timeout 30s]

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxloop/cxloop/shared/awsfake"
+	"github.com/cxloop/cxloop/shared/testkit/awsfake"
 )
 
 func TestRunInvokeRefusesBadArguments(t *testing.T) {

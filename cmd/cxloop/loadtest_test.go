@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxloop/cxloop/shared/app"
-	"github.com/cxloop/cxloop/shared/devserver"
+	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/local/devserver"
 )
 
 // The load test in its short, bounded CI form, with the work done in the

@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cxloop/cxloop/shared/asl"
+	"github.com/cxloop/cxloop/shared/local/asl"
 )
 
 const sfnUsage = `usage: cxloop sfn run FILE [--input JSON | --input-file F] [--tasks RESULTS.json] [--history]

@@ -8,13 +8,13 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/cxloop/cxloop/shared/awsapp"
-	"github.com/cxloop/cxloop/shared/awsapp/sesclient"
-	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
-	"github.com/cxloop/cxloop/shared/awsapp/sqsclient"
-	"github.com/cxloop/cxloop/shared/awsapp/validating"
-	"github.com/cxloop/cxloop/shared/httpapi"
-	"github.com/cxloop/cxloop/shared/lambdafn"
+	"github.com/cxloop/cxloop/shared/aws/awsapp"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/sesclient"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/sfnclient"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/sqsclient"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/validating"
+	"github.com/cxloop/cxloop/shared/aws/lambdafn"
+	"github.com/cxloop/cxloop/shared/web/httpapi"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

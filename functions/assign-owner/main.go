@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/cxloop/cxloop/shared/awsapp"
-	"github.com/cxloop/cxloop/shared/looptask"
+	"github.com/cxloop/cxloop/shared/aws/awsapp"
+	"github.com/cxloop/cxloop/shared/aws/looptask"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -9,11 +9,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/cxloop/cxloop/shared/awsapp"
-	"github.com/cxloop/cxloop/shared/awsapp/sfnclient"
-	"github.com/cxloop/cxloop/shared/awsapp/smsclient"
-	"github.com/cxloop/cxloop/shared/awsapp/validating"
-	"github.com/cxloop/cxloop/shared/lambdafn"
+	"github.com/cxloop/cxloop/shared/aws/awsapp"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/sfnclient"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/smsclient"
+	"github.com/cxloop/cxloop/shared/aws/awsapp/validating"
+	"github.com/cxloop/cxloop/shared/aws/lambdafn"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

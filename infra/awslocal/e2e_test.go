@@ -304,7 +304,7 @@ func awsConfig(t *testing.T) aws.Config {
 }
 
 // item reads one record of the deployed table by its key (the layout is in
-// shared/store/keys.go) and decodes its JSON data.
+// shared/core/store/keys.go) and decodes its JSON data.
 func (d deployment) item(t *testing.T, pk string) (map[string]any, bool) {
 	t.Helper()
 	out, err := dynamodb.NewFromConfig(awsConfig(t)).GetItem(t.Context(), &dynamodb.GetItemInput{

@@ -18,10 +18,10 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/cxloop/cxloop/shared/app"
-	"github.com/cxloop/cxloop/shared/dynamo"
-	"github.com/cxloop/cxloop/shared/store"
-	"github.com/cxloop/cxloop/shared/survey"
+	"github.com/cxloop/cxloop/shared/aws/dynamo"
+	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/core/store"
+	"github.com/cxloop/cxloop/shared/domain/survey"
 )
 
 // env is what deploy.sh wrote to .aws-sam/localstack.env.

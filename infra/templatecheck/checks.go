@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/cxloop/cxloop/infra/statemachine"
-	"github.com/cxloop/cxloop/shared/awsapp"
-	"github.com/cxloop/cxloop/shared/looptask"
+	"github.com/cxloop/cxloop/shared/aws/awsapp"
+	"github.com/cxloop/cxloop/shared/aws/looptask"
 )
 
 // Repo is what the checks read besides the template: the repository root

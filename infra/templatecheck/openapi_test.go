@@ -132,13 +132,13 @@ func compareRoutes(t *testing.T, what string, code, doc map[string]bool) {
 }
 
 // TestOpenAPIMatchesRoutes holds infra/openapi.yaml to the routes the Go
-// servers register: shared/httpapi (deployed) and shared/devserver
+// servers register: shared/web/httpapi (deployed) and shared/local/devserver
 // (local-only, flagged x-local-only: true).
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	t.Parallel()
 	deployed, local := documentedRoutes(t, filepath.Join(root, "infra", "openapi.yaml"))
-	compareRoutes(t, "shared/httpapi", registeredRoutes(t, filepath.Join(root, "shared", "httpapi")), deployed)
-	compareRoutes(t, "shared/devserver", registeredRoutes(t, filepath.Join(root, "shared", "devserver")), local)
+	compareRoutes(t, "shared/web/httpapi", registeredRoutes(t, filepath.Join(root, "shared", "web", "httpapi")), deployed)
+	compareRoutes(t, "shared/local/devserver", registeredRoutes(t, filepath.Join(root, "shared", "local", "devserver")), local)
 	if len(deployed) < 20 {
 		t.Errorf("only %d deployed operations documented; the parse probably failed", len(deployed))
 	}

@@ -1,4 +1,4 @@
-// Command recorder runs cxloop's recording AWS fake (shared/awsfake) for
+// Command recorder runs cxloop's recording AWS fake (shared/testkit/awsfake) for
 // the MiniStack stack: MiniStack has no End User Messaging SMS, so the
 // fake answers the SMS calls itself, and it forwards SES v2 and Step
 // Functions to MiniStack, recording each call on the way (MiniStack keeps
@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cxloop/cxloop/shared/awsfake"
+	"github.com/cxloop/cxloop/shared/testkit/awsfake"
 )
 
 func main() {

@@ -1,6 +1,6 @@
 // Runs cxloop's real closed-loop definition (infra/statemachine/
 // closed-loop.asl.json) N times in aws-local-stepfunctions, one execution
-// after another, and prints the rate; shared/asl/sidebyside_test.go runs
+// after another, and prints the rate; shared/local/asl/sidebyside_test.go runs
 // the same definition and path in cxloop's Go interpreter and compares.
 //
 //   node bench.mjs [N]     (N defaults to 300)

@@ -1,5 +1,5 @@
 // Runs an ASL definition with aws-local-stepfunctions, an independent
-// interpreter, so shared/asl's difftest can compare the two.
+// interpreter, so shared/local/asl's difftest can compare the two.
 //
 //   node run.mjs DEFINITION.json INPUT.json TASKS.json
 //
