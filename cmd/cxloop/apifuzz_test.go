@@ -74,9 +74,10 @@ func TestAPIFuzz(t *testing.T) {
 	seed := seedForFuzz(ctx, t, base, key)
 	cfg := writeFuzzConfig(t, root, seed)
 
-	// Moving the clock expires every link and erasing a person revokes
-	// theirs: those two run after the rest, so the rest meets live ones.
-	destructive := []string{"devClockAdvance", "eraseCustomer"}
+	// Moving the clock expires every link, erasing a person revokes
+	// theirs, and signing out ends the session the run signs in with:
+	// those run after the rest, so the rest meets live ones.
+	destructive := []string{"devClockAdvance", "eraseCustomer", "signOut", "dashboardLogout"}
 	var first, last []string
 	for _, id := range destructive {
 		first = append(first, "--exclude-operation-id", id)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxloop/cxloop/shared/core/store"
 	"github.com/cxloop/cxloop/shared/domain/access"
+	"github.com/cxloop/cxloop/shared/domain/loop"
 )
 
 // APIKeyInput is the body of POST /v1/api-keys.
@@ -48,9 +49,17 @@ func (a *App) APIKeys(ctx context.Context, cursor string, limit int) ([]access.K
 }
 
 // RevokeAPIKey stops a key working, at once. Revoking it again is harmless.
-func (a *App) RevokeAPIKey(ctx context.Context, id string) (access.Key, error) {
+//
+// by is who revokes it. Nobody revokes the key they are using (the
+// request's, or the one their session was made from): it would lock out
+// the very client asking, so another admin key, or an admin signed in as
+// a person, does it.
+func (a *App) RevokeAPIKey(ctx context.Context, id string, by loop.Actor) (access.Key, error) {
 	if err := CheckID("id", id); err != nil {
 		return access.Key{}, err
+	}
+	if by.KeyID == id {
+		return access.Key{}, Errorf(Conflict, "this is the API key you are using: revoke it with another admin key, or signed in as an admin")
 	}
 	now := a.Now()
 	k, err := a.store.APIKeys.Update(ctx, id, func(k *access.Key) error {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cxloop/cxloop/shared/domain/customer"
 
@@ -21,6 +24,9 @@ type PersonInput struct {
 	Phone     string `json:"phone,omitempty" validate:"omitempty,e164"`
 	ManagerID string `json:"manager_id,omitempty" validate:"omitempty,id"`
 	Team      string `json:"team,omitempty" validate:"max=100,nocontrol"`
+	// Roles: any of owner, manager, leader, admin (default owner).
+	Roles    []directory.Role `json:"roles,omitempty" validate:"max=4,dive,oneof=owner manager leader admin"`
+	Timezone string           `json:"timezone,omitempty" validate:"omitempty,iana_tz"`
 }
 
 // PutPerson creates or replaces an owner or manager.
@@ -31,8 +37,9 @@ func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directo
 	created := false
 	p, err := a.store.People.Upsert(ctx, id, func(p *directory.Person, exists bool) error {
 		created = !exists
-		next := directory.Person{ID: id, Name: in.Name, Email: in.Email, Phone: in.Phone, ManagerID: in.ManagerID, Team: in.Team, UpdatedAt: p.UpdatedAt}
-		if exists && next == *p {
+		next := directory.Person{ID: id, Name: in.Name, Email: in.Email, Phone: in.Phone, ManagerID: in.ManagerID, Team: in.Team,
+			Roles: roles(in.Roles), Timezone: in.Timezone, UpdatedAt: p.UpdatedAt}
+		if exists && next.Same(*p) {
 			return store.ErrNoChange // the same again: a repeated import changes nothing
 		}
 		next.UpdatedAt = a.Now()
@@ -43,6 +50,20 @@ func (a *App) PutPerson(ctx context.Context, id string, in PersonInput) (directo
 		return directory.Person{}, false, fmt.Errorf("put person %s: %w", id, err)
 	}
 	return p, created, nil
+}
+
+// roles keeps each role once, in the order given, owner if none.
+func roles(in []directory.Role) []directory.Role {
+	out := []directory.Role{}
+	for _, r := range in {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, directory.Owner)
+	}
+	return out
 }
 
 // checkPerson validates a person's id and fields.
@@ -117,12 +138,27 @@ func (a *App) Responses(ctx context.Context, f ResponseFilter, cursor string, li
 // People lists the directory's people whose name begins with q (any
 // case; empty: everyone), in name order, a page at a time.
 func (a *App) People(ctx context.Context, q, cursor string, limit int) ([]directory.Person, string, error) {
+	if err := checkSearch(q); err != nil {
+		return nil, "", err
+	}
 	return a.store.People.Page(ctx, store.DirectoryQuery("PEOPLE", q), cursor, limit, nil)
 }
 
 // Accounts lists the accounts whose name begins with q, in name order.
 func (a *App) Accounts(ctx context.Context, q, cursor string, limit int) ([]directory.Account, string, error) {
+	if err := checkSearch(q); err != nil {
+		return nil, "", err
+	}
 	return a.store.Accounts.Page(ctx, store.DirectoryQuery("ACCOUNTS", q), cursor, limit, nil)
+}
+
+// checkSearch refuses a name search no name could match: control
+// characters, or longer than a name may be.
+func checkSearch(q string) error {
+	if utf8.RuneCountInString(q) > 200 || strings.ContainsFunc(q, unicode.IsControl) {
+		return FieldError("q", "must be the start of a name: at most 200 characters, no control characters")
+	}
+	return nil
 }
 
 // MaxSameEmail bounds how many people one email address finds.

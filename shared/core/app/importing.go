@@ -92,7 +92,7 @@ func (a *App) ImportPeople(ctx context.Context, rows []PersonRow) (ImportResult,
 		r := valid[i]
 		before, getErr := a.store.People.Get(ctx, r.ID)
 		p, created, err := a.PutPerson(ctx, r.ID, r.PersonInput)
-		return r.Line, created, getErr == nil && before == p, err
+		return r.Line, created, getErr == nil && before.Same(p), err
 	})
 	return res, err
 }

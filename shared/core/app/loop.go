@@ -87,6 +87,11 @@ func (a *App) AssignOwner(ctx context.Context, in LoopInput) (LoopState, error) 
 		Status: loop.Open, Owners: []loop.Holding{{OwnerID: owner.ID, OwnerName: owner.Name, Team: owner.Team, From: now}},
 	}
 	t.Record(now, loop.Assigned, loop.System, "to "+owner.Name)
+	// The holding first: a crash after it leaves a pointer the owner's list
+	// skips, never a task missing from it.
+	if err := a.hold(ctx, owner.ID, t); err != nil {
+		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
+	}
 	if err := a.store.Tasks.Create(ctx, t); err != nil && !errors.Is(err, store.ErrConflict) {
 		return LoopState{}, fmt.Errorf("assign %s: %w", in.TaskID, err)
 	}
@@ -257,10 +262,13 @@ func (a *App) Escalate(ctx context.Context, in LoopInput) (LoopState, error) {
 		return LoopState{}, fmt.Errorf("escalate %s: %w", t.ID, err)
 	}
 	if ok {
-		// The manager's link is their own: what they do through it is
-		// recorded as theirs.
-		n.URL = a.taskLink(t.ID, manager.ID)
-		m, err := message.EscalationEmail(manager.Email, manager.Name, n)
+		// The manager's notice is their own: its link acts as them, its
+		// times are in their zone.
+		mn, err := a.notice(ctx, t, manager.ID)
+		if err != nil {
+			return LoopState{}, err
+		}
+		m, err := message.EscalationEmail(manager.Email, manager.Name, mn)
 		if err == nil {
 			err = a.sendStaff(ctx, m, "escalation", t)
 		}
@@ -644,11 +652,12 @@ func (a *App) notice(ctx context.Context, t loop.Task, recipientID string) (mess
 	if name == "" {
 		name = "A customer"
 	}
+	reader, _ := a.store.People.Get(ctx, recipientID) // their zone; UTC if they left
 	return message.TaskNotice{
 		OwnerName: t.Owner().OwnerName, CustomerName: name, AccountName: acct.Name,
 		Question: message.Invite{Kind: t.Kind, Org: a.cfg.Org, Locale: "en", OwnerName: sv.OwnerName}.Question(),
 		Score:    fmt.Sprintf("%d / %d", r.Score, t.Kind.Scale().Max), Comment: r.Comment, Changed: changedText(r),
-		DueAt: t.DueAt, Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
+		DueAt: t.DueAt, Loc: reader.Location(), Level: t.Level, Acknowledged: !t.AcknowledgedAt.IsZero(),
 		URL: a.taskLink(t.ID, recipientID),
 	}, nil
 }

@@ -35,8 +35,10 @@ type ReassignInput struct {
 // TaskAccess is a task as one person's emailed link opens it.
 type TaskAccess struct {
 	Task loop.Task
-	// Actor is the person the link was sent to.
-	Actor loop.Actor
+	// Actor is the person the link was sent to (or who signed in); Person
+	// is them as the directory has them (their time zone, say).
+	Actor  loop.Actor
+	Person directory.Person
 	// CanAct: that person holds the task now, or is a manager above
 	// whoever does. Anyone else sees the task and who holds it, and
 	// changes nothing.
@@ -78,7 +80,7 @@ func (a *App) TaskByToken(ctx context.Context, tok string) (TaskAccess, error) {
 	} else if err != nil {
 		return TaskAccess{}, err
 	}
-	acc.Actor = loop.Actor{PersonID: p.ID, Name: p.Name, Via: "link"}
+	acc.Actor, acc.Person = loop.Actor{PersonID: p.ID, Name: p.Name, Via: loop.ViaLink}, p
 	acc.CanAct, err = a.mayAct(ctx, t, p.ID)
 	return acc, err
 }
@@ -210,6 +212,7 @@ func (a *App) Complete(ctx context.Context, id string, in CompleteInput, by loop
 	if err := a.resume(ctx, t, "complete"); err != nil {
 		return loop.Task{}, fmt.Errorf("complete %s: %w", id, err)
 	}
+	a.unhold(ctx, t.Owner().OwnerID, t.ID)
 	return t, nil
 }
 
@@ -226,6 +229,12 @@ func (a *App) Reassign(ctx context.Context, id string, in ReassignInput, by loop
 		return loop.Task{}, err
 	}
 	now := a.Now()
+	if cur, err := a.store.Tasks.Get(ctx, id); err == nil && cur.Status == loop.Open {
+		// The new holder's pointer first (see hold).
+		if err := a.hold(ctx, p.ID, cur); err != nil {
+			return loop.Task{}, err
+		}
+	}
 	t, err := a.store.Tasks.Update(ctx, id, func(t *loop.Task) error {
 		switch {
 		case t.Status != loop.Open:
@@ -245,6 +254,9 @@ func (a *App) Reassign(ctx context.Context, id string, in ReassignInput, by loop
 		return loop.Task{}, err
 	}
 	a.log.InfoContext(ctx, "follow-up reassigned", "task_id", t.ID, "owner_id", p.ID, "by", by.PersonID, "via", by.Via)
+	if n := len(t.Owners); n > 1 {
+		a.unhold(ctx, t.Owners[n-2].OwnerID, t.ID)
+	}
 	if err := a.resume(ctx, t, "reassign"); err != nil {
 		return loop.Task{}, fmt.Errorf("reassign %s: %w", id, err)
 	}
@@ -315,10 +327,20 @@ func (a *App) Detail(ctx context.Context, t loop.Task) (TaskDetail, error) {
 	if d.Timeline, err = a.Timeline(ctx, t.CustomerID); err != nil {
 		return d, err
 	}
+	// The owner's manager and the fallback owner first, then everyone by name.
 	owner, _ := a.store.People.Get(ctx, t.Owner().OwnerID)
 	seen := map[string]bool{owner.ID: true}
 	for _, id := range []string{owner.ManagerID, a.cfg.FallbackOwnerID} {
 		if p, err := a.store.People.Get(ctx, id); err == nil && !seen[p.ID] {
+			d.People, seen[p.ID] = append(d.People, p), true
+		}
+	}
+	everyone, err := a.Reassignees(ctx)
+	if err != nil {
+		return d, err
+	}
+	for _, p := range everyone {
+		if !seen[p.ID] {
 			d.People, seen[p.ID] = append(d.People, p), true
 		}
 	}
@@ -402,4 +424,24 @@ func entryOf(it store.Item) (Entry, bool, error) {
 		return Entry{}, false, fmt.Errorf("timeline %s: %w", it.PK, err)
 	}
 	return e, true, nil
+}
+
+// hold records that a person holds a follow-up, for their list.
+func (a *App) hold(ctx context.Context, personID string, t loop.Task) error {
+	_, err := a.store.Holdings.Upsert(ctx, store.HoldingID(personID, t.ID), func(h *store.Holding, _ bool) error {
+		*h = store.Holding{PersonID: personID, TaskID: t.ID, DueAt: t.DueAt}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hold %s for %s: %w", t.ID, personID, err)
+	}
+	return nil
+}
+
+// unhold forgets a pointer that no longer holds: a failure only leaves a
+// pointer the lists skip, so it is logged, not returned.
+func (a *App) unhold(ctx context.Context, personID, taskID string) {
+	if err := a.store.Holdings.Delete(ctx, store.HoldingID(personID, taskID)); err != nil {
+		a.log.WarnContext(ctx, "holding not removed", "task_id", taskID, "person_id", personID, "err", err)
+	}
 }

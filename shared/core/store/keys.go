@@ -32,22 +32,30 @@ import (
 //	customers by email                    G3 CUSTEMAIL#email, id
 //	API key by id                         P  APIKEY#id, "#"
 //	API keys, oldest first                G3 APIKEYS, ts(created)#id
+//	session, sign-in link, sign-in window P  SESSION#id | SIGNIN#id | SIGNINRATE#hash, "#" (TTL)
+//	the follow-ups a person holds         P  HOLDS#person, task id
+//	a manager's direct reports            G1 REPORTS#manager, name#id
+//	people by email (sign-in)             G2 PERSONEMAIL#email, id
 const (
-	self      = "#"
-	duePK     = "DUE"
-	tsLayout  = "2006-01-02T15:04:05.000000000Z"
-	monthFmt  = "2006-01"
-	keyPerson = "PERSON#"
-	keyAcct   = "ACCOUNT#"
-	keyCust   = "CUSTOMER#"
-	keyAddr   = "ADDRESS#"
-	keyInter  = "INTERACTION#"
-	keySurvey = "SURVEY#"
-	keyResp   = "RESPONSE#"
-	keyMsg    = "MESSAGE#"
-	keyTask   = "TASK#"
-	keyOutbox = "OUTBOX"
-	keyAPIKey = "APIKEY#"
+	self         = "#"
+	duePK        = "DUE"
+	tsLayout     = "2006-01-02T15:04:05.000000000Z"
+	monthFmt     = "2006-01"
+	keyPerson    = "PERSON#"
+	keyAcct      = "ACCOUNT#"
+	keyCust      = "CUSTOMER#"
+	keyAddr      = "ADDRESS#"
+	keyInter     = "INTERACTION#"
+	keySurvey    = "SURVEY#"
+	keyResp      = "RESPONSE#"
+	keyMsg       = "MESSAGE#"
+	keyTask      = "TASK#"
+	keyOutbox    = "OUTBOX"
+	keyAPIKey    = "APIKEY#"
+	keySession   = "SESSION#"
+	keySignIn    = "SIGNIN#"
+	keySignInWin = "SIGNINRATE#"
+	keyHolds     = "HOLDS#"
 )
 
 // TS formats a time as a sort key: fixed width, so byte order is time order.
@@ -72,7 +80,15 @@ func timeline(customerID string, at time.Time, kind, id string) Key {
 }
 
 func personItem(p *directory.Person) Item {
-	return Item{Key: id(keyPerson)(p.ID), GSI3: Key{PK: "PEOPLE", SK: NameKey(p.Name) + "#" + p.ID}}
+	it := Item{
+		Key:  id(keyPerson)(p.ID),
+		GSI2: Key{PK: "PERSONEMAIL#" + addressKey(p.Email), SK: p.ID},
+		GSI3: Key{PK: "PEOPLE", SK: NameKey(p.Name) + "#" + p.ID},
+	}
+	if p.ManagerID != "" {
+		it.GSI1 = Key{PK: "REPORTS#" + p.ManagerID, SK: NameKey(p.Name) + "#" + p.ID}
+	}
+	return it
 }
 
 func accountItem(a *directory.Account) Item {
@@ -144,6 +160,31 @@ func messageItem(m *message.Record) Item {
 func apiKeyItem(k *access.Key) Item {
 	return Item{Key: id(keyAPIKey)(k.ID), GSI3: Key{PK: "APIKEYS", SK: TS(k.CreatedAt) + "#" + k.ID}}
 }
+
+func sessionItem(s *access.Session) Item {
+	return Item{Key: id(keySession)(s.ID), ExpiresAt: s.ExpiresAt.Add(24 * time.Hour).Unix()}
+}
+
+func signInItem(s *access.SignIn) Item {
+	return Item{Key: id(keySignIn)(s.ID), ExpiresAt: s.ExpiresAt.Add(24 * time.Hour).Unix()}
+}
+
+func signInWindowItem(w *access.SignInWindow) Item {
+	it := Item{Key: id(keySignInWin)(w.Address)}
+	if n := len(w.Sent); n > 0 {
+		it.ExpiresAt = w.Sent[n-1].Add(24 * time.Hour).Unix()
+	}
+	return it
+}
+
+// holdingKey addresses a holding by "<person id>:<task id>", in the
+// person's partition.
+func holdingKey(id string) Key {
+	person, task, _ := strings.Cut(id, ":")
+	return Key{PK: keyHolds + person, SK: task}
+}
+
+func holdingItem(h *Holding) Item { return Item{Key: holdingKey(HoldingID(h.PersonID, h.TaskID))} }
 
 func taskItem(t *loop.Task) Item {
 	return Item{

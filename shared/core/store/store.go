@@ -28,6 +28,29 @@ type Store struct {
 	Messages     Collection[message.Record]
 	Tasks        Collection[loop.Task]
 	APIKeys      Collection[access.Key]
+	Sessions     Collection[access.Session]
+	SignIns      Collection[access.SignIn]
+	SignInLimits Collection[access.SignInWindow]
+	// Holdings says who holds which open follow-up, for each person's
+	// list; see HoldingsOf.
+	Holdings Collection[Holding]
+}
+
+// Holding is a pointer from a person to a follow-up they hold (or held:
+// readers check the task). Its id is "<person id>:<task id>".
+type Holding struct {
+	PersonID string    `json:"person_id"`
+	TaskID   string    `json:"task_id"`
+	DueAt    time.Time `json:"due_at"`
+}
+
+// HoldingID is the id of a holding.
+func HoldingID(personID, taskID string) string { return personID + ":" + taskID }
+
+// HoldingsOf lists the follow-ups a person may hold (readers check each
+// task: a holding can outlive a reassignment or a close).
+func (s *Store) HoldingsOf(ctx context.Context, personID string, limit int) ([]Holding, error) {
+	return s.Holdings.Query(ctx, Query{PK: keyHolds + personID, Limit: limit})
 }
 
 // New returns a Store over t.
@@ -44,6 +67,10 @@ func New(t Table) *Store {
 		Messages:     Collection[message.Record]{t, "message", messageItem, id(keyMsg)},
 		Tasks:        Collection[loop.Task]{t, "task", taskItem, id(keyTask)},
 		APIKeys:      Collection[access.Key]{t, "API key", apiKeyItem, id(keyAPIKey)},
+		Sessions:     Collection[access.Session]{t, "session", sessionItem, id(keySession)},
+		SignIns:      Collection[access.SignIn]{t, "sign-in", signInItem, id(keySignIn)},
+		SignInLimits: Collection[access.SignInWindow]{t, "sign-in window", signInWindowItem, id(keySignInWin)},
+		Holdings:     Collection[Holding]{t, "holding", holdingItem, holdingKey},
 	}
 }
 
@@ -191,6 +218,16 @@ func PageMonths[T any](ctx context.Context, c Collection[T], prefix string, from
 		return out, TS(m) + "#", nil
 	}
 	return out, "", nil
+}
+
+// PeopleByEmail returns the people with an email address (any case).
+func (s *Store) PeopleByEmail(ctx context.Context, email string) ([]directory.Person, error) {
+	return s.People.Query(ctx, Query{Index: Customer, PK: "PERSONEMAIL#" + addressKey(email), Limit: 10})
+}
+
+// ReportsOf lists the people whose manager is managerID, by name.
+func (s *Store) ReportsOf(ctx context.Context, managerID string) ([]directory.Person, error) {
+	return s.People.Query(ctx, Query{Index: Due, PK: "REPORTS#" + managerID})
 }
 
 // CustomersByEmail returns the people with an email address (case does

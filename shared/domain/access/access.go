@@ -97,3 +97,51 @@ func Hash(secret string) string {
 func (k Key) Matches(secret string) bool {
 	return subtle.ConstantTimeCompare([]byte(Hash(secret)), []byte(k.Hash)) == 1
 }
+
+// Session is a signed-in visit to the pages: a person who signed in with
+// a link emailed to them, or an API key exchanged at the dashboard. It is
+// kept, so that signing out ends it everywhere at once.
+type Session struct {
+	ID string `json:"id"`
+	// PersonID is who signed in; KeyID the API key, for a key's session.
+	PersonID  string    `json:"person_id,omitempty"`
+	KeyID     string    `json:"key_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
+// Live reports whether the session still works at now.
+func (s Session) Live(now time.Time) bool { return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt) }
+
+// SignIn is a single-use sign-in link emailed to a person.
+type SignIn struct {
+	ID        string    `json:"id"`
+	PersonID  string    `json:"person_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UsedAt    time.Time `json:"used_at,omitzero"`
+}
+
+// SignInWindow counts a person's sign-in emails, to limit them.
+type SignInWindow struct {
+	// Address is the hash of the email address the links were asked for.
+	Address string      `json:"address"`
+	Sent    []time.Time `json:"sent"`
+}
+
+// Allow reports whether another email may go at now, at most max in the
+// window before it, and records it if so (older ones are forgotten).
+func (w *SignInWindow) Allow(now time.Time, window time.Duration, max int) bool {
+	kept := w.Sent[:0]
+	for _, t := range w.Sent {
+		if now.Sub(t) < window {
+			kept = append(kept, t)
+		}
+	}
+	w.Sent = kept
+	if len(w.Sent) >= max {
+		return false
+	}
+	w.Sent = append(w.Sent, now)
+	return true
+}

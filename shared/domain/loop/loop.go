@@ -196,13 +196,20 @@ type Actor struct {
 	// KeyID is the API key an API client acted with.
 	KeyID string `json:"key_id,omitempty"`
 	Name  string `json:"name"`
-	// Via is how they acted: "link" (their emailed task link), "api" or
-	// "cxloop" for the loop's own steps.
+	// Via is how they acted: one of the Via values.
 	Via string `json:"via"`
 }
 
+// How an actor acted.
+const (
+	ViaLink   = "link"   // their own emailed task link
+	ViaPage   = "page"   // signed in to cxloop's pages
+	ViaAPI    = "api"    // an API client, by key
+	ViaCxloop = "cxloop" // the loop's own steps
+)
+
 // System is the loop itself, for the steps nobody takes by hand.
-var System = Actor{Name: "cxloop", Via: "cxloop"}
+var System = Actor{Name: "cxloop", Via: ViaCxloop}
 
 // ActionKind names what was done.
 type ActionKind string

@@ -16,9 +16,11 @@ type TaskNotice struct {
 	// Changed says how the person changed their answer after the
 	// follow-up started ("from 2 / 10 on Tue 3 Nov 10:04 UTC"); empty if
 	// they did not.
-	Changed      string
-	Comment      string
-	DueAt        time.Time
+	Changed string
+	Comment string
+	DueAt   time.Time
+	// Loc is the recipient's time zone, which times are written in (UTC if nil).
+	Loc          *time.Location
 	URL          string // the owner's task page
 	Level        int    // escalation level, for escalations
 	Acknowledged bool
@@ -56,15 +58,22 @@ func (n TaskNotice) facts() string {
 	return f
 }
 
-func due(t time.Time) string { return t.UTC().Format("Mon 2 Jan 15:04 MST") }
+// due writes a due time in the recipient's zone.
+func (n TaskNotice) due() string {
+	loc := n.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return n.DueAt.In(loc).Format("Mon 2 Jan 15:04 MST")
+}
 
 // TaskEmail asks the owner to follow up.
 func TaskEmail(to string, n TaskNotice) (Email, error) {
-	subject := "Follow up with " + n.CustomerName + " by " + due(n.DueAt)
+	subject := "Follow up with " + n.CustomerName + " by " + n.due()
 	return staffEmail(to, subject, []string{
 		"Hi " + FirstName(n.OwnerName) + ",",
 		n.facts(),
-		"Please contact them personally, then record what you did and the outcome. This is due by " + due(n.DueAt) + ".",
+		"Please contact them personally, then record what you did and the outcome. This is due by " + n.due() + ".",
 	}, n.Comment, n.URL, "Open the follow-up")
 }
 
@@ -75,7 +84,7 @@ func AnswerChangedEmail(to string, n TaskNotice) (Email, error) {
 	return staffEmail(to, subject, []string{
 		"Hi " + FirstName(n.OwnerName) + ",",
 		n.facts(),
-		"The follow-up stays open until you close it: they are still owed a personal reply. It is due by " + due(n.DueAt) + ".",
+		"The follow-up stays open until you close it: they are still owed a personal reply. It is due by " + n.due() + ".",
 	}, n.Comment, n.URL, "Open the follow-up")
 }
 
@@ -84,7 +93,7 @@ func ReminderEmail(to string, n TaskNotice) (Email, error) {
 	subject := "Overdue: follow up with " + n.CustomerName
 	return staffEmail(to, subject, []string{
 		"Hi " + FirstName(n.OwnerName) + ",",
-		"Your follow-up with " + n.CustomerName + " was due " + due(n.DueAt) + " and is still open. Your manager has been told.",
+		"Your follow-up with " + n.CustomerName + " was due " + n.due() + " and is still open. Your manager has been told.",
 		n.facts(),
 	}, n.Comment, n.URL, "Open the follow-up")
 }
@@ -98,7 +107,7 @@ func EscalationEmail(to, managerName string, n TaskNotice) (Email, error) {
 	}
 	return staffEmail(to, subject, []string{
 		"Hi " + FirstName(managerName) + ",",
-		fmt.Sprintf("%s owns the follow-up with %s, due %s, and %s (escalation level %d).", n.OwnerName, n.CustomerName, due(n.DueAt), state, n.Level),
+		fmt.Sprintf("%s owns the follow-up with %s, due %s, and %s (escalation level %d).", n.OwnerName, n.CustomerName, n.due(), state, n.Level),
 		n.facts(),
 	}, n.Comment, n.URL, "See the follow-up")
 }
@@ -132,6 +141,15 @@ func NoteProblemEmail(to, writerName, customerName, what, url string) (Email, er
 		"The personal note you wrote to " + who + " when you closed the follow-up " + what + ".",
 		"They have not heard from you yet: please reach them another way, and check their contact details.",
 	}, "", url, "See the follow-up")
+}
+
+// SignInEmail carries a person's single-use sign-in link.
+func SignInEmail(to, name, org, link string, valid time.Duration) (Email, error) {
+	return staffEmail(to, "Your sign-in link for "+org+"'s cxloop", []string{
+		"Hi " + FirstName(name) + ",",
+		fmt.Sprintf("Here is your link to sign in. It works once, for %d minutes.", int(valid.Minutes())),
+		"If you did not ask for it, ignore this email: nobody can sign in without the link.",
+	}, "", link, "Sign in")
 }
 
 // ContactFixEmail tells an owner that a customer's address does not work.

@@ -24,6 +24,9 @@ const (
 	Survey      Purpose = "s"
 	Unsubscribe Purpose = "u"
 	Task        Purpose = "t"
+	// SignIn is a sign-in link emailed to a person; Session a session cookie.
+	SignIn  Purpose = "signin"
+	Session Purpose = "session"
 )
 
 // ErrInvalid is returned for every token that must not be honoured:

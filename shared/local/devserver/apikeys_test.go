@@ -78,7 +78,8 @@ func TestAPIKeysScopesAndRevocation(t *testing.T) {
 }
 
 // The configured key is the first admin key: it can be revoked like any
-// other, and stays revoked across restarts.
+// other, and stays revoked across restarts; but not by itself, which
+// would lock out the client asking.
 func TestInitialKeyCanBeRevoked(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -88,6 +89,8 @@ func TestInitialKeyCanBeRevoked(t *testing.T) {
 	if !strings.Contains(r.Text(), `"id":"initial"`) {
 		t.Fatalf("key list = %s, want the initial key listed", r)
 	}
+	wantAPIError(t, d.raw(http.MethodDelete, "/v1/api-keys/initial", "", apiKey, nil), http.StatusConflict, "conflict", "")
+	want(t, d.raw(http.MethodGet, "/v1/tasks", "", apiKey, nil), http.StatusOK, "the key that would not revoke itself")
 	want(t, d.raw(http.MethodDelete, "/v1/api-keys/initial", "", admin.Key, nil), http.StatusOK, "revoke the initial key")
 	wantAPIError(t, d.raw(http.MethodGet, "/v1/tasks", "", apiKey, nil), http.StatusUnauthorized, "unauthorized", "")
 	d.Close()

@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -118,6 +119,22 @@ func TestImportDirectoryCSV(t *testing.T) {
 	}
 	if total != 97 { // "person 00" is Person 0000-0099, but for the three refused rows
 		t.Errorf("search for \"person 00\" found %d, want 97 (0000-0099 without the 3 refused)", total)
+	}
+
+	// A search that finds nobody is an empty list; one no name could
+	// match, or a cursor the store never gave, is refused.
+	r = d.raw(http.MethodGet, "/v1/accounts?q=nobody-at-all", "", apiKey, nil)
+	want(t, r, http.StatusOK, "search accounts")
+	if b := strings.TrimSpace(string(r.Body)); b != `{"items":[]}` {
+		t.Errorf("an empty search = %s, want {\"items\":[]}", b)
+	}
+	for _, c := range []struct{ query, field string }{
+		{"q=a%00b", "q"},
+		{"q=" + strings.Repeat("x", 201), "q"},
+		{"cursor=" + base64.RawURLEncoding.EncodeToString([]byte("PEOPLE#\x00")), "cursor"},
+		{"cursor=" + base64.RawURLEncoding.EncodeToString([]byte{0xff, 0xfe}), "cursor"},
+	} {
+		wantAPIError(t, d.raw(http.MethodGet, "/v1/people?"+c.query, "", apiKey, nil), http.StatusBadRequest, "invalid", c.field)
 	}
 
 	// Bad files are refused whole, and store nothing.

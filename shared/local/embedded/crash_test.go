@@ -537,12 +537,13 @@ func runCrashChild(t *testing.T, dir string, round int, seed uint64, killAfter t
 		}
 		// Pebble stops through the store's Fatalf (exit status 1) or, where
 		// it meets a log that failed before (the next write to it, closing
-		// it to start the next), by panicking.
+		// it to start the next), by panicking — which may also come while
+		// Fatalf is on its way out, after its line was logged.
 		err := cmd.Wait()
 		var exit *exec.ExitError
 		stopped := errors.As(err, &exit) &&
 			(exit.ExitCode() == 1 && bytes.Contains(stderr.Bytes(), []byte("embedded store failed; stopping")) ||
-				exit.ExitCode() == 2 && bytes.HasPrefix(stderr.Bytes(), []byte("panic: ")) && bytes.Contains(stderr.Bytes(), []byte("cockroachdb/pebble")))
+				exit.ExitCode() == 2 && bytes.Contains(stderr.Bytes(), []byte("panic: ")) && bytes.Contains(stderr.Bytes(), []byte("cockroachdb/pebble")))
 		if !stopped {
 			t.Fatalf("round %d: the writer ended with %v after its log's %s failed, want it stopped by the store\nstderr: %s", round, err, fail, stderr.Bytes())
 		}

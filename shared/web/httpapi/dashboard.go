@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/domain/directory"
 	"github.com/cxloop/cxloop/shared/domain/loop"
 	"github.com/cxloop/cxloop/shared/domain/report"
 )
@@ -29,13 +30,12 @@ import (
 
 // dashboard serves the leaders' pages.
 type dashboard struct {
-	s    *Server
-	sess *sessions
-	cop  *http.CrossOriginProtection
+	s   *Server
+	cop *http.CrossOriginProtection
 }
 
-func newDashboard(s *Server, now func() time.Time) *dashboard {
-	d := &dashboard{s: s, sess: newSessions(s.cfg.APIKey, now), cop: http.NewCrossOriginProtection()}
+func newDashboard(s *Server) *dashboard {
+	d := &dashboard{s: s, cop: http.NewCrossOriginProtection()}
 	d.cop.SetDenyHandler(http.HandlerFunc(d.forbidden))
 	return d
 }
@@ -46,10 +46,11 @@ func (d *dashboard) form(h http.HandlerFunc) http.HandlerFunc {
 	return d.cop.Handler(h).ServeHTTP
 }
 
-// session reports whether the request has a valid session.
+// session reports whether the request has a session of a leader (a person
+// with that role, or an admin, or an API key that can read).
 func (d *dashboard) session(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
-	return err == nil && d.sess.verify(c.Value)
+	v, ok := d.s.viewer(r)
+	return ok && v.Is(directory.Leader)
 }
 
 // showLogin renders the sign-in form.
@@ -71,20 +72,29 @@ func (d *dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.showLogin(w, r, http.StatusBadRequest, "The form could not be read.")
 		return
 	}
-	if !d.sess.checkKey(r.PostForm.Get("api_key")) {
+	v, exp, err := d.s.app.KeySession(r.Context(), r.PostForm.Get("api_key"))
+	if code := app.CodeOf(err); code == app.Unauthorized || code == app.Forbidden || code == app.Invalid {
 		logger(r.Context()).WarnContext(r.Context(), "dashboard sign-in refused")
 		d.showLogin(w, r, http.StatusUnauthorized, "That key was not accepted. Check it and try again.")
 		return
+	} else if err != nil {
+		d.s.pageError(w, r, err)
+		return
 	}
-	v, exp := d.sess.issue()
-	setSession(w, r, v, exp, int(sessionTTL/time.Second))
+	setSession(w, r, v, exp)
 	logger(r.Context()).InfoContext(r.Context(), "dashboard sign-in")
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
 
 func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
-	setSession(w, r, "", time.Time{}, -1)
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := d.s.app.SignOut(r.Context(), c.Value); err != nil {
+			d.s.pageError(w, r, err)
+			return
+		}
+	}
+	setSession(w, r, "", time.Time{})
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 }
@@ -140,7 +150,7 @@ func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 // renderLogin sends the sign-in page: the form when withForm, else a link
 // back to the dashboard.
 func (d *dashboard) renderLogin(w http.ResponseWriter, r *http.Request, code int, title, heading, problem string, withForm bool) {
-	v := loginView{Heading: heading, Problem: problem, Form: withForm, NoKey: d.sess.signer == nil, Org: d.s.app.Config().Org}
+	v := loginView{Heading: heading, Problem: problem, Form: withForm, Org: d.s.app.Config().Org}
 	d.s.sendPage(w, r, code, "en", title, loginPage(v))
 }
 
@@ -154,7 +164,6 @@ func (d *dashboard) renderDashboard(w http.ResponseWriter, r *http.Request, code
 type loginView struct {
 	Heading, Problem string
 	Form             bool // the sign-in form; false: a link back to the dashboard
-	NoKey            bool // no API key is configured, so no one can sign in
 	Org              string
 }
 

@@ -2,13 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -331,57 +329,6 @@ func TestDashboardSignOut(t *testing.T) {
 	}
 	if _, page := b.do("GET", "/dashboard", nil); !strings.Contains(page, `name="api_key"`) {
 		t.Errorf("after sign-out the dashboard does not ask to sign in")
-	}
-}
-
-func TestSessions(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 5, 20, 8, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	s := newSessions("key-one", clock)
-	v, exp := s.issue()
-	if !exp.Equal(now.Add(12 * time.Hour)) {
-		t.Errorf("expiry = %v", exp)
-	}
-	if !s.verify(v) {
-		t.Fatalf("fresh session refused: %q", v)
-	}
-	if other, _ := s.issue(); other == v {
-		t.Errorf("two sessions issued at once are the same: %q", v)
-	}
-	enc, sig, _ := strings.Cut(v, ".")
-	payload, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	longer := strings.Replace(string(payload), "\n"+strconv.FormatInt(exp.Unix(), 36), "\n"+strconv.FormatInt(exp.Add(time.Hour).Unix(), 36), 1)
-	for name, bad := range map[string]string{
-		"another key":     func() string { o, _ := newSessions("key-two", clock).issue(); return o }(),
-		"flipped":         v[:len(v)-1] + map[bool]string{true: "A", false: "B"}[v[len(v)-1] != 'A'],
-		"longer expiry":   base64.RawURLEncoding.EncodeToString([]byte(longer)) + "." + sig,
-		"a link token":    s.signer.Sign(token.Survey, "sv_1", exp),
-		"empty":           "",
-		"no signature":    enc,
-		"huge":            strings.Repeat("a", 1000),
-		"signature alone": sig,
-	} {
-		if s.verify(bad) {
-			t.Errorf("%s: accepted %q", name, bad)
-		}
-	}
-	now = now.Add(12*time.Hour - time.Second)
-	if !s.verify(v) {
-		t.Errorf("refused a second before expiry")
-	}
-	now = now.Add(time.Second)
-	if s.verify(v) {
-		t.Errorf("accepted at expiry")
-	}
-	if !s.checkKey("key-one") || s.checkKey("key-one ") || s.checkKey("") {
-		t.Errorf("checkKey")
-	}
-	if none := newSessions("", clock); none.checkKey("") || none.verify(v) {
-		t.Errorf("without an API key, an empty key signs in or a session is valid")
 	}
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/domain/directory"
 )
 
 // MaxImportBody bounds a CSV import's body: room for MaxImportRows rows.
@@ -56,7 +58,7 @@ func (s *Server) findCustomers(w http.ResponseWriter, r *http.Request) {
 
 // The columns of the two imports; the others are optional.
 var (
-	personColumns  = []string{"id", "name", "email", "phone", "manager_id", "team"}
+	personColumns  = []string{"id", "name", "email", "phone", "manager_id", "team", "roles", "timezone"}
 	personRequired = []string{"id", "name", "email"}
 	accountColumns = []string{"id", "name", "owner_id"}
 )
@@ -67,15 +69,30 @@ func (s *Server) importPeople(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	res, err := s.importPeopleRows(r.Context(), rows)
+	writeImport(w, r, res, bad, err)
+}
+
+func (s *Server) importPeopleRows(ctx context.Context, rows []csvRow) (app.ImportResult, error) {
 	in := make([]app.PersonRow, 0, len(rows))
 	for _, row := range rows {
 		c := row.cells
 		in = append(in, app.PersonRow{Line: row.line, ID: c["id"], PersonInput: app.PersonInput{
 			Name: c["name"], Email: c["email"], Phone: c["phone"], ManagerID: c["manager_id"], Team: c["team"],
+			Roles: rolesCell(c["roles"]), Timezone: c["timezone"],
 		}})
 	}
-	res, err := s.app.ImportPeople(r.Context(), in)
-	writeImport(w, r, res, bad, err)
+	return s.app.ImportPeople(ctx, in)
+}
+
+// rolesCell reads a roles cell: roles separated by spaces, commas,
+// semicolons or bars ("owner; manager").
+func rolesCell(v string) []directory.Role {
+	var out []directory.Role
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == ';' || r == '|' }) {
+		out = append(out, directory.Role(strings.ToLower(f)))
+	}
+	return out
 }
 
 func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request) {
@@ -84,28 +101,37 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	res, err := s.importAccountRows(r.Context(), rows)
+	writeImport(w, r, res, bad, err)
+}
+
+func (s *Server) importAccountRows(ctx context.Context, rows []csvRow) (app.ImportResult, error) {
 	in := make([]app.AccountRow, 0, len(rows))
 	for _, row := range rows {
 		c := row.cells
 		in = append(in, app.AccountRow{Line: row.line, ID: c["id"], AccountInput: app.AccountInput{Name: c["name"], OwnerID: c["owner_id"]}})
 	}
-	res, err := s.app.ImportAccounts(r.Context(), in)
-	writeImport(w, r, res, bad, err)
+	return s.app.ImportAccounts(ctx, in)
 }
 
-// writeImport answers an import with its result, the rows that were not
-// even CSV (bad) among its errors, in row order.
+// writeImport answers an import with its result.
 func writeImport(w http.ResponseWriter, r *http.Request, res app.ImportResult, bad []app.RowError, err error) {
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
+	WriteJSON(w, http.StatusOK, withBadRows(res, bad))
+}
+
+// withBadRows puts the rows that were not even CSV among an import's
+// errors, in row order.
+func withBadRows(res app.ImportResult, bad []app.RowError) app.ImportResult {
 	res.Errors = append(res.Errors, bad...)
 	slices.SortStableFunc(res.Errors, func(a, b app.RowError) int { return a.Row - b.Row })
 	if res.Errors == nil {
 		res.Errors = []app.RowError{}
 	}
-	WriteJSON(w, http.StatusOK, res)
+	return res
 }
 
 // csvRow is one data row of an import, by column name, with its row
@@ -132,6 +158,11 @@ func readCSV(w http.ResponseWriter, r *http.Request, known, required []string) (
 	if err != nil {
 		return nil, nil, app.Errorf(app.Invalid, "the body could not be read")
 	}
+	return parseCSV(body, known, required)
+}
+
+// parseCSV is readCSV on a CSV already read.
+func parseCSV(body []byte, known, required []string) (rows []csvRow, bad []app.RowError, err error) {
 	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff"))))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()

@@ -91,6 +91,8 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	switch app.CodeOf(err) {
 	case app.NotFound:
 		s.notFound(w, r, http.StatusNotFound, "Not found")
+	case app.Forbidden:
+		s.forbiddenPage(w, r, problemText(err))
 	default:
 		logger(r.Context()).ErrorContext(r.Context(), "page error", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

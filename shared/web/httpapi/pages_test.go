@@ -180,7 +180,7 @@ func TestPagesEscapeData(t *testing.T) {
 			"<title>Follow-up</title>", "<h1>Follow up with Ana " + esc + "</h1>",
 			`<dt>Status</dt><dd><span class="pill warn">open</span> · escalation level 1</dd>`,
 			"<dt>Owner</dt><dd>Ann " + esc + " (North " + esc + ")</dd>",
-			`<dt>Due</dt><dd><time datetime="2026-05-21T11:00:00+02:00">Thu 21 May 2026 11:00 +0200</time></dd>`,
+			`<dt>Due</dt><dd><time datetime="2026-05-21T09:00:00Z">Thu 21 May 2026 09:00 UTC</time></dd>`, // in the reader's zone (Ann has none: UTC)
 			"<dt>Account</dt><dd>Acme " + esc + "</dd>",
 			`<dt>Email</dt><dd><a href="mailto:%3Cscript%3Ealert%281%29%3C%2Fscript%3E%22%20onmouseover=%22x%27%20&amp;%20javascript:alert%281%29">` + esc + "</a></dd>",
 			`<dt>Phone</dt><dd><a href="tel:javascript:alert%281%29">javascript:alert(1)</a></dd>`,
@@ -191,9 +191,9 @@ func TestPagesEscapeData(t *testing.T) {
 			`<option value="` + esc + `">` + esc + "</option></select>",
 			`<label for="message_to_customer">A personal note to Ana (optional, sent signed with your name)</label>`,
 			`<input type="checkbox" name="recovery_check" value="true"> Later, ask Ana whether things were put right</label>`,
-			`<datalist id="people"><option value="mgr">Mgr ` + esc + `</option><option value="boss">Boss</option></datalist>`,
+			`<select id="owner_id" name="owner_id" required><option value="">Choose a person…</option> <option value="mgr">Mgr ` + esc + `</option><option value="boss">Boss</option></select>`,
 			`<input type="text" id="reason" name="reason" required maxlength="500">`,
-			"<ol><li>Mgr " + esc + " from 19 May 2026 09:00</li><li>Ann " + esc + " from 19 May 2026 12:00 – why " + esc + "</li></ol>",
+			"<ol><li>Mgr " + esc + " from 19 May 2026 09:00</li><li>Ann " + esc + " from 19 May 2026 10:00 – why " + esc + "</li></ol>",
 			"<h2>History with Ana</h2>",
 			`<tr><td><time datetime="2026-05-19T09:00:00Z">19 May 2026 09:00</time></td><td>answered 2 (NPS): Bad ` + esc + "</td></tr>",
 		}, not: []string{"First contact", "<h2>Outcome</h2>"}},
@@ -226,7 +226,7 @@ func TestPagesEscapeData(t *testing.T) {
 			}, not: []string{`name="action"`}},
 		{name: "sign in", method: "GET", path: "/dashboard", code: http.StatusOK, want: []string{
 			"<title>Sign in – cxloop dashboard</title>", "<h1>Sign in to the dashboard</h1>",
-			"<p>The closed-loop dashboard is for leaders of " + org + ". Sign in",
+			"<p>The closed-loop dashboard is for leaders of " + org + `. <a href="/signin">Sign in with your email address</a>, or with an API key that can read the reports`,
 			`<form method="post" action="/dashboard/login"><div class="field">`,
 			`<label for="api_key">API key</label>`,
 			`<input type="password" id="api_key" name="api_key" required autocomplete="current-password" spellcheck="false" autocapitalize="off">`,
@@ -235,9 +235,9 @@ func TestPagesEscapeData(t *testing.T) {
 			"<h1>This form has expired</h1>", `<p class="error" role="alert">The form could not be verified.`,
 			`<p><a href="/dashboard">Back to the dashboard</a></p>`,
 		}, not: []string{"api_key"}},
-		{name: "sign-in not set up", method: "GET", path: "/dashboard", noKey: true, code: http.StatusOK, want: []string{
-			"<p>Sign-in is not set up: this deployment has no API key.</p>",
-		}, not: []string{"<form"}},
+		{name: "sign in without an API key", method: "GET", path: "/dashboard", noKey: true, code: http.StatusOK, want: []string{
+			`<a href="/signin">Sign in with your email address</a>`,
+		}},
 		{name: "dashboard", method: "GET", path: "/dashboard", signIn: true, code: http.StatusOK, want: []string{
 			"<h1>Closed-loop dashboard</h1>", `<form method="post" action="/dashboard/logout" class="signout">`,
 			`<option value="owner" selected>Owner</option> <option value="team">Team</option>`,

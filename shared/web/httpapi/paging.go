@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cxloop/cxloop/shared/core/app"
 )
@@ -38,7 +41,9 @@ func pagesOf(r *http.Request, def, max int) (pageRequest, error) {
 	}
 	if v := q.Get("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(b) == 0 || len(b) > 1024 {
+		// Only a key the store gave: text, no control characters (which
+		// DynamoDB and the embedded store refuse in a key).
+		if err != nil || len(b) == 0 || len(b) > 1024 || !utf8.Valid(b) || bytes.ContainsFunc(b, unicode.IsControl) {
 			return pageRequest{}, app.FieldError("cursor", "must be a next_cursor from an earlier page")
 		}
 		p.after = string(b)
@@ -61,6 +66,9 @@ type listPage[T any] struct {
 }
 
 func pageOf[T any](items []T, after string) listPage[T] {
+	if items == nil {
+		items = []T{} // an empty page lists nothing, "items": []
+	}
 	return listPage[T]{Items: items, NextCursor: cursorOf(after)}
 }
 

@@ -17,7 +17,7 @@ import (
 // reportRoutes adds the leaders' routes: the report API and the dashboard.
 func (s *Server) reportRoutes() {
 	s.mux.Handle("GET /v1/reports/closed-loop", s.requireScope(access.Read, http.HandlerFunc(s.closedLoopReport)))
-	d := newDashboard(s, time.Now)
+	d := newDashboard(s)
 	s.mux.HandleFunc("GET /dashboard", d.page)
 	s.mux.HandleFunc("POST /dashboard/login", s.limitPages(d.form(d.login)))
 	s.mux.HandleFunc("POST /dashboard/logout", d.form(d.logout))

@@ -94,6 +94,7 @@ func (s *Server) routes() {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.reportRoutes()
+	s.peopleRoutes()
 }
 
 type ctxKey int
@@ -195,7 +196,7 @@ func (s *Server) requireScope(scope access.Scope, h http.Handler) http.Handler {
 // apiActor is who acts through the API: the key of the request.
 func apiActor(ctx context.Context) loop.Actor {
 	k, _ := ctx.Value(keyKey).(access.Key)
-	return loop.Actor{KeyID: k.ID, Name: "API key " + k.Name, Via: "api"}
+	return loop.Actor{KeyID: k.ID, Name: "API key " + k.Name, Via: loop.ViaAPI}
 }
 
 // bearer reads the credentials of an Authorization header with the Bearer
@@ -219,6 +220,20 @@ func checkIDs(h http.Handler) http.Handler {
 		for _, name := range idWildcards(r.Pattern) {
 			if err := app.CheckID(name, r.PathValue(name)); err != nil {
 				WriteError(w, r, err)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// pageIDs is checkIDs for pages: a page asked for by an id that cannot be
+// one is simply not there.
+func (s *Server) pageIDs(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range idWildcards(r.Pattern) {
+			if app.CheckID(name, r.PathValue(name)) != nil {
+				s.notFound(w, r, http.StatusNotFound, "Not found")
 				return
 			}
 		}

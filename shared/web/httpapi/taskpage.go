@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/domain/directory"
 	"github.com/cxloop/cxloop/shared/domain/loop"
 	"github.com/cxloop/cxloop/shared/domain/message"
 )
@@ -63,10 +65,11 @@ func (s *Server) newTaskView(acc app.TaskAccess, d app.TaskDetail, flash, proble
 	t := acc.Task
 	st := t.StatusAt(s.app.Now())
 	top := t.Kind.Scale().Max
+	loc := acc.Person.Location() // times as the reader lives them
 	v := taskView{
 		Name: d.Customer.Name, First: message.FirstName(d.Customer.Name), Flash: flash, Problem: problem,
 		Status: string(st), StatusClass: map[loop.Status]string{loop.Overdue: "bad", loop.Done: "ok", loop.Failed: "bad", loop.Open: "warn"}[st],
-		Owner: t.Owner().OwnerName, Due: whenOf(t.DueAt, "Mon 2 Jan 2006 15:04 MST"),
+		Owner: t.Owner().OwnerName, Due: whenOf(t.DueAt.In(loc), "Mon 2 Jan 2006 15:04 MST"),
 		Account: d.Account.Name, Email: d.Customer.Email, Phone: d.Customer.Phone,
 		Score:    fmt.Sprintf("%d / %d", d.Response.Score, top),
 		Question: message.Invite{Kind: t.Kind, Org: s.app.Config().Org, OwnerName: d.Survey.OwnerName}.Question(),
@@ -91,29 +94,27 @@ func (s *Server) newTaskView(acc app.TaskAccess, d app.TaskDetail, flash, proble
 		v.Owner += " (" + team + ")"
 	}
 	if !t.AcknowledgedAt.IsZero() {
-		v.FirstContact = t.AcknowledgedAt.Format("2 Jan 2006 15:04 MST")
+		v.FirstContact = t.AcknowledgedAt.In(loc).Format("2 Jan 2006 15:04 MST")
 	}
 	if c, ok := t.LastChange(); ok {
-		v.Changed = &answerChange{From: fmt.Sprintf("%d / %d", c.From, top), At: whenOf(c.At, "2 Jan 2006 15:04 MST")}
+		v.Changed = &answerChange{From: fmt.Sprintf("%d / %d", c.From, top), At: whenOf(c.At.In(loc), "2 Jan 2006 15:04 MST")}
 	}
 	if v.CanAct {
 		v.RootCauses = []option{{Value: "", Label: "Choose…"}}
 		for _, rc := range s.app.Config().Loop.RootCauses {
 			v.RootCauses = append(v.RootCauses, option{Value: rc, Label: rc})
 		}
-		for _, p := range d.People {
-			v.People = append(v.People, option{Value: p.ID, Label: p.Name})
-		}
+		v.People = personOptions(d.People)
 	}
 	for _, h := range t.Owners {
-		o := h.OwnerName + " from " + h.From.Format("2 Jan 2006 15:04")
+		o := h.OwnerName + " from " + h.From.In(loc).Format("2 Jan 2006 15:04")
 		if h.Reason != "" {
 			o += " – " + h.Reason
 		}
 		v.Owners = append(v.Owners, o)
 	}
 	for _, e := range d.Timeline {
-		v.Timeline = append(v.Timeline, timelineRow{At: whenOf(e.At, "2 Jan 2006 15:04"), Summary: e.Summary})
+		v.Timeline = append(v.Timeline, timelineRow{At: whenOf(e.At.In(loc), "2 Jan 2006 15:04"), Summary: e.Summary})
 	}
 	return v
 }
@@ -138,9 +139,16 @@ func (s *Server) taskPage(w http.ResponseWriter, r *http.Request) {
 	s.renderTask(w, r, acc, http.StatusOK, "", "")
 }
 
-// taskAction serves the task page's three forms.
+// taskAction serves the task page's three forms, for the task link.
 func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
-	acc, err := s.app.TaskByToken(r.Context(), r.PathValue("token"))
+	open := func() (app.TaskAccess, error) { return s.app.TaskByToken(r.Context(), r.PathValue("token")) }
+	s.runTaskForm(w, r, open)
+}
+
+// runTaskForm applies one of the task page's forms through the access
+// open gives (a link's, or a signed-in person's), and shows the page again.
+func (s *Server) runTaskForm(w http.ResponseWriter, r *http.Request, open func() (app.TaskAccess, error)) {
+	acc, err := open()
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -177,7 +185,7 @@ func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.app.ActAs(acc, act); err != nil {
 		if code := app.CodeOf(err); code == app.Invalid || code == app.Conflict {
-			cur, terr := s.app.TaskByToken(ctx, r.PathValue("token"))
+			cur, terr := open()
 			if terr != nil {
 				s.pageError(w, r, terr)
 				return
@@ -188,10 +196,14 @@ func (s *Server) taskAction(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	// Read again through the link: after a reassignment its person may no
-	// longer act.
-	cur, err := s.app.TaskByToken(ctx, r.PathValue("token"))
+	// Read again: after a reassignment its person may no longer act.
+	cur, err := open()
 	if err != nil {
+		// A signed-in owner who handed the task on no longer sees it.
+		if app.CodeOf(err) == app.NotFound && r.URL.Path != "" && strings.HasPrefix(r.URL.Path, "/home/") {
+			http.Redirect(w, r, "/home", http.StatusSeeOther)
+			return
+		}
 		s.pageError(w, r, err)
 		return
 	}
@@ -209,4 +221,17 @@ func problemText(err error) string {
 		msg = f + " " + p + "."
 	}
 	return msg
+}
+
+// personOptions lists people for a choice by name: "Name (Team)".
+func personOptions(people []directory.Person) []option {
+	out := make([]option, 0, len(people))
+	for _, p := range people {
+		label := p.Name
+		if p.Team != "" {
+			label += " (" + p.Team + ")"
+		}
+		out = append(out, option{Value: p.ID, Label: label})
+	}
+	return out
 }

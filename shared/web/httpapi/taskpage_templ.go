@@ -672,7 +672,7 @@ func taskForms(v taskView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, " whether things were put right</label></div><button type=\"submit\">Complete</button></form><h2 id=\"reassign-h\">Hand it to someone else</h2><form method=\"post\" aria-labelledby=\"reassign-h\"><input type=\"hidden\" name=\"action\" value=\"reassign\"><div class=\"field\"><label for=\"owner_id\">New owner (person id)</label> <input type=\"text\" id=\"owner_id\" name=\"owner_id\" list=\"people\" required autocomplete=\"off\"> <datalist id=\"people\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, " whether things were put right</label></div><button type=\"submit\">Complete</button></form><h2 id=\"reassign-h\">Hand it to someone else</h2><form method=\"post\" aria-labelledby=\"reassign-h\"><input type=\"hidden\" name=\"action\" value=\"reassign\"><div class=\"field\"><label for=\"owner_id\">New owner</label> <select id=\"owner_id\" name=\"owner_id\" required><option value=\"\">Choose a person…</option> ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -708,7 +708,7 @@ func taskForms(v taskView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</datalist></div><div class=\"field\"><label for=\"reason\">Why</label><input type=\"text\" id=\"reason\" name=\"reason\" required maxlength=\"500\"></div><button type=\"submit\" class=\"secondary\">Reassign</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</select></div><div class=\"field\"><label for=\"reason\">Why</label><input type=\"text\" id=\"reason\" name=\"reason\" required maxlength=\"500\"></div><button type=\"submit\" class=\"secondary\">Reassign</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -209,7 +209,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
-	k, err := s.app.RevokeAPIKey(r.Context(), r.PathValue("id"))
+	k, err := s.app.RevokeAPIKey(r.Context(), r.PathValue("id"), apiActor(r.Context()))
 	if err != nil {
 		WriteError(w, r, err)
 		return
