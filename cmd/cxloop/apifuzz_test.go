@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -20,7 +19,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,14 +60,12 @@ func TestAPIFuzz(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 
-	bin := filepath.Join(t.TempDir(), "cxloop")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCLI(ctx, t)
 	key := "cxl_fuzz_" + rand.Text()
 	logPath := filepath.Join(artifacts, "cxloop-dev.log")
-	base := startDevProcess(ctx, t, bin, key, logPath)
+	dev := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
+	dev.Env = append(os.Environ(), "CXLOOP_API_KEY="+key)
+	base := startDevProcess(ctx, t, dev, logPath)
 
 	seed := seedForFuzz(ctx, t, base, key)
 	cfg := writeFuzzConfig(t, root, seed)
@@ -109,61 +105,6 @@ func TestAPIFuzz(t *testing.T) {
 	if lines := errorLines(t, logPath); len(lines) > 0 {
 		t.Errorf("the server logged %d errors during the run, first: %s", len(lines), lines[0])
 	}
-}
-
-// startDevProcess runs `cxloop dev` on a free loopback port over a fresh
-// data directory and returns its URL; the process is stopped (SIGTERM,
-// then SIGKILL) when the test ends.
-func startDevProcess(ctx context.Context, t *testing.T, bin, key, logPath string) string {
-	t.Helper()
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "dev", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--demo")
-	cmd.Env = append(os.Environ(), "CXLOOP_API_KEY="+key)
-	cmd.Stderr = logFile
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Error("cxloop dev did not stop within 15s of SIGTERM")
-		}
-		_ = logFile.Close()
-	})
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "cxloop dev is serving "); ok {
-				urls <- u
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case u := <-urls:
-		return u
-	case err := <-exited:
-		t.Fatalf("cxloop dev exited before serving: %v (log: %s)", err, logPath)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("cxloop dev did not say where it serves within 60s (log: %s)", logPath)
-	case <-ctx.Done():
-		t.Fatal(ctx.Err())
-	}
-	return ""
 }
 
 // fuzzSeed is what exists in the server for schemathesis to aim at.

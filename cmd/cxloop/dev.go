@@ -43,7 +43,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "cxloop dev is serving %s\n", srv.URL)
 	fmt.Fprintf(stdout, "  outbox:    %s/dev/outbox\n", srv.URL)
-	fmt.Fprintf(stdout, "  dashboard: %s/dashboard\n", srv.URL)
+	fmt.Fprintf(stdout, "  dashboard: %s/dashboard   (leaders; sign in with the API key)\n", srv.URL)
+	fmt.Fprintf(stdout, "  sign in:   %s/signin      (people in the directory; the link arrives in the outbox)\n", srv.URL)
+	if *demo {
+		fmt.Fprintln(stdout, "             demo people: maria@example.com (owner), dana@example.com (her manager, a leader), alex@example.com (admin)")
+	}
 	if os.Getenv("CXLOOP_API_KEY") == "" {
 		fmt.Fprintf(stdout, "  API key:   %s   (kept in %s/api.key; set CXLOOP_API_KEY to choose one)\n", srv.APIKey, *data)
 	}

@@ -184,14 +184,28 @@ async function taskOf(customerID, status = 'done') {
   return body.tasks.filter(t => t.customer_id === customerID).at(-1);
 }
 
-function interaction(id, customer, occurred) {
+function interaction(id, customer, occurred, account = 'acme') {
   return {
-    id, occurred_at: occurred, type: 'support_ticket', channel: 'email', survey: 'nps', account_id: 'acme',
+    id, occurred_at: occurred, type: 'support_ticket', channel: 'email', survey: 'nps', account_id: account,
     customer: { ...customer, locale: 'en-GB', timezone: 'Europe/London' },
   };
 }
 
 // ---------------------------------------------------------------- page checks
+
+// refusals holds the status a page is about to be refused with, on
+// purpose (refused), which watch then does not count as a failure.
+const refusals = new Map();
+
+async function refused(page, url, status) {
+  refusals.set(page, status);
+  try {
+    const res = await page.goto(url);
+    return res.status();
+  } finally {
+    refusals.delete(page);
+  }
+}
 
 // watch records what a page must never do: CSP violations, script errors,
 // failed requests to our own server.
@@ -200,12 +214,14 @@ function watch(page, label) {
     if (m.type() !== 'error') return;
     const t = m.text();
     if (/favicon\.ico/.test(t) || (/status of 404/.test(t) && /favicon/.test(m.location()?.url || ''))) return;
+    if (refusals.has(page) && t.includes(`status of ${refusals.get(page)}`)) return;
     soft(false, `${label()}: no console errors`, t);
   });
   page.on('pageerror', e => soft(false, `${label()}: no script errors`, e.message));
   page.on('response', r => {
     const u = new URL(r.url());
     if (u.origin !== new URL(BASE).origin || u.pathname === '/favicon.ico') return;
+    if (r.status() === refusals.get(page) && r.request().isNavigationRequest()) return;
     if (r.status() >= 400) soft(false, `${label()}: ${r.request().method()} ${u.pathname} succeeds`, `HTTP ${r.status()}`);
   });
 }
@@ -408,9 +424,12 @@ watch(dash, () => 'dashboard');
 await runSection('seed through the API', async () => {
   const now = await clockNow();
   occurred = new Date(+now - 10 * 60e3).toISOString();
-  await apiOK('PUT', '/v1/people/dana', { name: 'Dana Whitfield', email: 'dana@example.com', team: 'Customer Success' });
-  await apiOK('PUT', '/v1/people/maria', { name: OWNER_NAME, email: 'maria@example.com', manager_id: 'dana', team: 'Customer Success' });
+  await apiOK('PUT', '/v1/people/dana', { name: 'Dana Whitfield', email: 'dana@example.com', team: 'Customer Success', roles: ['owner', 'manager', 'leader'], timezone: 'Europe/London' });
+  await apiOK('PUT', '/v1/people/maria', { name: OWNER_NAME, email: 'maria@example.com', manager_id: 'dana', team: 'Customer Success', timezone: 'Europe/Madrid' });
+  await apiOK('PUT', '/v1/people/sam', { name: 'Sam Okafor', email: 'sam@example.com', manager_id: 'dana', team: 'Support', timezone: 'Africa/Lagos' });
+  await apiOK('PUT', '/v1/people/alex', { name: 'Alex Kim', email: 'alex@example.com', team: 'Operations', roles: ['admin'], timezone: 'America/Toronto' });
   await apiOK('PUT', '/v1/accounts/acme', { name: 'Acme Logistics', owner_id: 'maria' });
+  await apiOK('PUT', '/v1/accounts/globex', { name: 'Globex Retail', owner_id: 'sam' });
   const r = await apiOK('POST', '/v1/interactions', interaction(`browser-${run}-1`, ana, occurred), [202]);
   must(r.status !== 'skipped', `the interaction is accepted for a survey (got ${JSON.stringify(r)})`);
   await mail(ana.email, 'A quick question');
@@ -676,6 +695,207 @@ await runSection('keyboard: dashboard sign-in and controls at 360px', async () =
     soft(stops.some(s => s.includes(want)), `dashboard: Tab reaches ${want}`, stops.join(' → '));
   }
   await shot(kp, 'kb-dashboard');
+});
+
+// ---------------------------------------------------------------- people
+
+// signInAs signs a person in as they would: the form, the link in their
+// email in the outbox, the confirmation button. By keyboard, every step
+// is Tab, typing and Enter.
+async function signInAs(p, email, how, auditAs = '') {
+  await p.goto(`${BASE}/signin`);
+  must(await p.getByRole('heading', { name: 'Sign in' }).count() === 1, 'GET /signin shows the sign-in form');
+  if (auditAs) {
+    await shot(p, `${auditAs}-signin`);
+    await noHScroll(p, 'the sign-in page');
+    await audit(p, 'signin');
+  }
+  if (how === 'keyboard') {
+    await tabTo(p, '#email', 'sign-in: to the email field');
+    await p.keyboard.type(email);
+    await Promise.all([p.waitForEvent('load'), p.keyboard.press('Enter')]);
+  } else {
+    await p.getByLabel('Email address').fill(email);
+    await p.getByRole('button', { name: 'Email me a sign-in link' }).click();
+    await p.waitForLoadState('load');
+  }
+  must(await p.getByRole('heading', { name: 'Check your email' }).count() === 1, `asking for a link (${how}) answers “Check your email”`);
+  if (auditAs) await audit(p, 'signin-sent');
+  const m = await mail(email, 'Your sign-in link');
+  const link = m.links.find(l => new URL(l).pathname.startsWith('/signin/'));
+  must(link, `the sign-in email carries a /signin/ link (links: ${m.links.join(' ')})`);
+  await p.goto(link);
+  must(await p.getByRole('heading', { name: /^Sign in as / }).count() === 1, 'the link opens a page that asks to confirm');
+  if (auditAs) {
+    await shot(p, `${auditAs}-signin-confirm`);
+    await audit(p, 'signin-confirm');
+  }
+  if (how === 'keyboard') {
+    await tabTo(p, 'button[type=submit]', 'sign-in: to the Sign in button');
+    await Promise.all([p.waitForEvent('load'), p.keyboard.press('Enter')]);
+  } else {
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForLoadState('load');
+  }
+  must(new URL(p.url()).pathname === '/home', `signing in lands on /home (at ${p.url()})`);
+}
+
+// offsetIn is a zone's UTC offset at t as RFC 3339 writes it ("+01:00", "Z").
+function offsetIn(zone, t) {
+  const name = new Intl.DateTimeFormat('en-GB', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(t).find(x => x.type === 'timeZoneName').value; // "GMT+01:00" or "GMT"
+  return name === 'GMT' || name === 'GMT+00:00' ? 'Z' : name.slice(3); // Go writes a zero offset as Z
+}
+
+const cleo = { id: `cust-cleo-${run}`, name: `Cleo Marsh ${run}`, email: `cleo.${run}@acme.example` };
+const dev = { id: `cust-dev-${run}`, name: `Dev Patel ${run}`, email: `dev.${run}@globex.example` };
+let cleoTask = null, devTask = null;
+
+// An unhappy answer sent as the survey form does, so each owner has a
+// follow-up of this run's.
+async function unhappy(customer, account, n) {
+  const r = await apiOK('POST', '/v1/interactions', interaction(`browser-${run}-p${n}`, customer, new Date(+(await clockNow()) - 5 * 60e3).toISOString(), account), [202]);
+  must(r.status !== 'skipped', `${customer.name}'s interaction is accepted (got ${JSON.stringify(r)})`);
+  const m = await mail(customer.email, 'A quick question');
+  const res = await fetch(m.links[0].split('?')[0], { method: 'POST', body: new URLSearchParams({ score: '1', comment: `Not good (${customer.name})` }) });
+  must(res.status === 200, `${customer.name} answers 1 through the survey form (got ${res.status})`);
+  return waitFor(`${customer.name}'s follow-up`, () => taskOf(customer.id, 'open'));
+}
+
+await runSection('people: an owner signs in and closes a follow-up from My follow-ups', async () => {
+  cleoTask = await unhappy(cleo, 'acme', 1);
+  devTask = await unhappy(dev, 'globex', 2);
+  const mctx = await browser.newContext({ viewport: MOBILE });
+  mctx.setDefaultTimeout(15000);
+  const mp = await mctx.newPage();
+  watch(mp, () => 'María signed in');
+  try {
+    await signInAs(mp, 'maria@example.com', 'mouse', 'maria');
+    must(await mp.getByRole('heading', { name: OWNER_NAME }).count() === 1, 'her home names her');
+    const mine = mp.locator('section[aria-labelledby=mine-h]');
+    must(await mine.getByRole('heading', { name: cleo.name }).count() === 1, 'My follow-ups lists Cleo’s');
+    must(await mp.getByText(dev.name).count() === 0, 'My follow-ups does not show Sam’s follow-up with Dev');
+    const card = mine.locator('article', { has: mp.getByRole('heading', { name: cleo.name }) });
+    const iso = await card.locator('time').getAttribute('datetime');
+    const want = offsetIn('Europe/Madrid', new Date(cleoTask.due_at));
+    must(iso.endsWith(want) && Math.abs(new Date(iso) - new Date(cleoTask.due_at)) < 60e3,
+      `the due time is in her zone, Madrid (${want}): ${iso} for ${cleoTask.due_at}`);
+    soft((await card.innerText()).includes(`Not good (${cleo.name})`), 'the card shows the comment');
+    await shot(mp, 'maria-home');
+    await noHScroll(mp, 'María’s home');
+    await audit(mp, 'home');
+
+    // Refused: another owner's follow-up (not found, it says nothing of
+    // it), the leaders' dashboard and the admin page (not for her role).
+    let st = await refused(mp, `${BASE}/home/tasks/${devTask.id}`, 404);
+    must(st === 404, `María opening Sam’s follow-up gets 404 (got ${st})`);
+    st = await refused(mp, `${BASE}/home/customers/${dev.id}`, 404);
+    must(st === 404, `María opening Dev’s history gets 404 (got ${st})`);
+    st = await refused(mp, `${BASE}/dashboard`, 403);
+    must(st === 403 && await mp.getByRole('heading', { name: 'Not for your role' }).count() === 1,
+      `María opening the dashboard gets 403 “Not for your role” (got ${st})`);
+    await audit(mp, 'not-for-your-role');
+    st = await refused(mp, `${BASE}/admin`, 403);
+    must(st === 403, `María opening /admin gets 403 (got ${st})`);
+
+    // Close the loop from her home.
+    await mp.goto(`${BASE}/home`);
+    const c = mp.locator('article', { has: mp.getByRole('heading', { name: cleo.name }) });
+    await c.getByText('Close the loop').click();
+    await c.getByLabel('Outcome').selectOption('resolved');
+    await c.getByLabel('Root cause').selectOption({ index: 1 });
+    await c.getByLabel('What you did (internal notes)').fill('Called Cleo.');
+    await c.getByLabel('A personal note to the customer (optional, signed with your name)').fill(`Cleo, thank you for telling us. (${run})`);
+    await c.getByRole('button', { name: 'Complete' }).click();
+    await mp.waitForLoadState('load');
+    must((await mp.getByRole('status').innerText()).includes('The loop is closed'), 'completing from her home says “The loop is closed”');
+    await shot(mp, 'maria-home-task-done');
+    await audit(mp, 'home-task-done');
+    const t = await taskOf(cleo.id, 'done');
+    must(t && t.outcome === 'resolved' && t.actions.some(a => a.action === 'completed' && a.by?.person_id === 'maria' && a.by?.via === 'page'),
+      `GET /v1/tasks has Cleo’s done, completed by María on the page (got ${JSON.stringify(t && t.actions)})`);
+    await mp.goto(`${BASE}/home`);
+    must(await mp.getByRole('heading', { name: cleo.name }).count() === 0, 'the closed follow-up leaves My follow-ups');
+  } finally {
+    await mctx.close();
+  }
+});
+
+await runSection('people: a manager sees the team, by keyboard, and the dashboard; sign-out ends the session', async () => {
+  must(devTask, 'Sam has a follow-up');
+  const dctx = await browser.newContext({ viewport: MOBILE });
+  dctx.setDefaultTimeout(15000);
+  const dp = await dctx.newPage();
+  watch(dp, () => 'Dana signed in');
+  try {
+    await signInAs(dp, 'dana@example.com', 'keyboard');
+    const team = dp.locator('section[aria-labelledby=team-h]');
+    must(await team.count() === 1, 'a manager’s home has “My team’s follow-ups”');
+    const card = team.locator('article', { has: dp.getByRole('heading', { name: dev.name }) });
+    must(await card.count() === 1, 'the team’s list has Sam’s follow-up with Dev');
+    soft((await card.innerText()).includes('Sam Okafor'), 'the card names its owner');
+    const iso = await card.locator('time').getAttribute('datetime');
+    soft(iso.endsWith(offsetIn('Europe/London', new Date(devTask.due_at))), `the due time is in Dana’s zone, London: ${iso}`);
+    await shot(dp, 'dana-home');
+    await noHScroll(dp, 'Dana’s home');
+    await audit(dp, 'home-manager');
+    const stops = [];
+    for (let i = 0; i < 60; i++) {
+      await dp.keyboard.press('Tab');
+      const f = await focused(dp);
+      if (f.none) break;
+      stops.push(f.desc);
+      soft(f.visible, `Dana’s home: visible focus on ${f.desc}`, f.style);
+      if (f.desc.includes(dev.name)) break;
+    }
+    log(`    tab stops: ${stops.join(' → ')}`);
+    must(stops.some(d => d.includes(dev.name)), `Tab reaches Dev’s follow-up (stops: ${stops.join(' → ')})`);
+    await Promise.all([dp.waitForEvent('load'), dp.keyboard.press('Enter')]);
+    must(new URL(dp.url()).pathname === `/home/tasks/${devTask.id}` && await dp.getByRole('heading', { name: `Follow up with ${dev.name}` }).count() === 1,
+      `Enter opens the follow-up for her (at ${dp.url()})`);
+    await audit(dp, 'home-task');
+    await dp.goto(`${BASE}/home`);
+    await dp.getByRole('link', { name: "The leaders' dashboard" }).click();
+    await dp.waitForLoadState('load');
+    must(await dp.getByRole('heading', { name: 'Closed-loop dashboard' }).count() === 1, 'a leader’s home links to the dashboard, which opens');
+    await dp.goto(`${BASE}/home`);
+    await tabTo(dp, 'form[action="/signout"] button', 'Dana’s home: to Sign out');
+    await Promise.all([dp.waitForEvent('load'), dp.keyboard.press('Enter')]);
+    must(new URL(dp.url()).pathname === '/signin', `Sign out lands on /signin (at ${dp.url()})`);
+    const res = await dp.goto(`${BASE}/home`);
+    must(new URL(dp.url()).pathname === '/signin', `after signing out /home asks to sign in again (status ${res.status()}, at ${dp.url()})`);
+  } finally {
+    await dctx.close();
+  }
+});
+
+await runSection('people: the admin page', async () => {
+  const actx = await browser.newContext({ viewport: DESKTOP });
+  actx.setDefaultTimeout(15000);
+  const ap = await actx.newPage();
+  watch(ap, () => 'Alex signed in');
+  try {
+    await signInAs(ap, 'alex@example.com', 'mouse');
+    await ap.getByRole('link', { name: 'Directory, imports and API keys' }).click();
+    await ap.waitForLoadState('load');
+    must(await ap.getByRole('heading', { name: 'Directory and access' }).count() === 1, 'an admin’s home links to the admin page, which opens');
+    soft((await ap.locator('main').innerText()).includes('Sam Okafor'), 'the directory lists Sam');
+    await ap.getByLabel('Name', { exact: true }).fill(`browser ${run}`);
+    await ap.getByRole('checkbox', { name: /read:/ }).check();
+    await ap.getByRole('button', { name: 'Make the key' }).click();
+    await ap.waitForLoadState('load');
+    const secret = (await ap.locator('main').innerText()).match(/cxk_\S+/)?.[0];
+    must(secret, 'making a key shows its secret once');
+    const r = await api('GET', '/v1/tasks?status=open', undefined, { key: secret });
+    must(r.status === 200, `the new read key lists tasks (got ${r.status})`);
+    const w = await api('POST', `/v1/tasks/${devTask.id}/acknowledge`, undefined, { key: secret });
+    must(w.status === 403, `the read key may not act on a task (got ${w.status})`);
+    await shot(ap, 'admin');
+    await noHScroll(ap, 'the admin page');
+    await audit(ap, 'admin');
+  } finally {
+    await actx.close();
+  }
 });
 
 await browser.close();

@@ -184,8 +184,10 @@ func (a *App) TimelineForViewer(ctx context.Context, v Viewer, customerID string
 			continue
 		}
 		t, err := a.store.Tasks.Get(ctx, e.ID)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
 			continue
+		} else if err != nil {
+			return customer.Customer{}, nil, err
 		}
 		if ok, err := a.mayAct(ctx, t, v.Person.ID); err != nil {
 			return customer.Customer{}, nil, err

@@ -71,7 +71,6 @@ func (p Person) Location() *time.Location {
 // Same reports whether p and q say the same about a person, ignoring
 // when they were stored.
 func (p Person) Same(q Person) bool {
-	p.UpdatedAt, q.UpdatedAt = time.Time{}, time.Time{}
 	return slices.Equal(p.Roles, q.Roles) && p.ID == q.ID && p.Name == q.Name && p.Email == q.Email &&
 		p.Phone == q.Phone && p.ManagerID == q.ManagerID && p.Team == q.Team && p.Timezone == q.Timezone
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cxloop/cxloop/shared/core/app"
+	"github.com/cxloop/cxloop/shared/domain/directory"
 	"github.com/cxloop/cxloop/shared/domain/survey"
 )
 
@@ -15,9 +16,14 @@ func (s *Server) LoadDemo(ctx context.Context) error {
 		id string
 		in app.PersonInput
 	}{
-		{"dana", app.PersonInput{Name: "Dana Whitfield", Email: "dana@example.com", Team: "Customer Success"}},
-		{"maria", app.PersonInput{Name: "María García", Email: "maria@example.com", ManagerID: "dana", Team: "Customer Success"}},
-		{"sam", app.PersonInput{Name: "Sam Okafor", Email: "sam@example.com", ManagerID: "dana", Team: "Support"}},
+		// Dana leads Customer Success: she manages María and Sam and reads
+		// the dashboard. Alex looks after the directory and the API keys.
+		{"dana", app.PersonInput{Name: "Dana Whitfield", Email: "dana@example.com", Team: "Customer Success",
+			Roles: []directory.Role{directory.Owner, directory.Manager, directory.Leader}, Timezone: "Europe/London"}},
+		{"maria", app.PersonInput{Name: "María García", Email: "maria@example.com", ManagerID: "dana", Team: "Customer Success", Timezone: "Europe/Madrid"}},
+		{"sam", app.PersonInput{Name: "Sam Okafor", Email: "sam@example.com", ManagerID: "dana", Team: "Support", Timezone: "Africa/Lagos"}},
+		{"alex", app.PersonInput{Name: "Alex Kim", Email: "alex@example.com", Team: "Operations",
+			Roles: []directory.Role{directory.Admin}, Timezone: "America/Toronto"}},
 	}
 	for _, p := range people {
 		if _, _, err := s.App.PutPerson(ctx, p.id, p.in); err != nil {

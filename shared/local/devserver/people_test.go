@@ -160,8 +160,8 @@ func TestPeopleSignInAndSeeTheirOwn(t *testing.T) {
 	if code, _, _ := maria.do(http.MethodGet, "/admin", nil); code != http.StatusForbidden {
 		t.Errorf("María opens the admin page: %d, want 403", code)
 	}
-	if _, _, page := maria.do(http.MethodGet, "/dashboard", nil); !strings.Contains(page, `name="api_key"`) {
-		t.Errorf("María (an owner) sees the dashboard, want it to ask a leader to sign in")
+	if code, _, page := maria.do(http.MethodGet, "/dashboard", nil); code != http.StatusForbidden || !strings.Contains(page, "for leaders") {
+		t.Errorf("María (an owner) opens the dashboard: %d, want 403 saying it is for leaders", code)
 	}
 	if code, _, page := maria.do(http.MethodGet, "/home/customers/cust-ana", nil); code != http.StatusOK || !strings.Contains(page, "History with Ana Lopez") {
 		t.Errorf("María opens Ana's history: %d\n%s", code, page)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		httpapi.WriteError(w, r, fmt.Errorf("outbox list: %w", err))
 		return
+	}
+	if to := strings.TrimSpace(r.URL.Query().Get("to")); to != "" {
+		list = slices.DeleteFunc(list, func(m outbox.Message) bool { return !strings.EqualFold(m.To, to) })
 	}
 	if !wantsHTML(r) {
 		httpapi.WriteJSON(w, http.StatusOK, list)

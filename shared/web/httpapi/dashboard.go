@@ -101,6 +101,12 @@ func (d *dashboard) logout(w http.ResponseWriter, r *http.Request) {
 
 func (d *dashboard) page(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Cookie")
+	if v, ok := d.s.viewer(r); ok && !v.Is(directory.Leader) {
+		// Signed in, but as someone the dashboard is not for: say so,
+		// rather than ask them to sign in again.
+		d.s.forbiddenPage(w, r, "The dashboard is for leaders. Your follow-ups are on your home page.")
+		return
+	}
 	if !d.session(r) {
 		d.showLogin(w, r, http.StatusOK, "")
 		return
